@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { Metadata } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import {
+  Operation,
+  VectorAdminError,
+  type ApiKeys,
+  type EventBus,
+  type Logger,
+  type OperationEvent,
+  type Principal,
+} from '../domain/index.js';
+import { statusName, toGrpcStatus, type GrpcStatus } from './errors.js';
+
+/** What an operation reports about itself for its event. */
+export interface OperationFacts {
+  tenantId: string;
+  table: string;
+  collection: string;
+  points?: number;
+  bytes?: number;
+  vectorSize?: number;
+  streamId?: string;
+  seq?: string;
+}
+
+/** The caller's identity and trace context, read once from a call's metadata. */
+export interface Caller {
+  readonly principal: Principal;
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+}
+
+const WRITES: ReadonlySet<Operation> = new Set([
+  Operation.CreateCollection,
+  Operation.EnsureCollection,
+  Operation.DeleteCollection,
+  Operation.Upsert,
+  Operation.DeletePoints,
+]);
+
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** Authenticates a call and reads its W3C trace context. Throws unauthenticated. */
+export function callerFrom(metadata: Metadata, keys: ApiKeys): Caller {
+  const auth = metadata.get('authorization')[0];
+  const header = typeof auth === 'string' ? auth : undefined;
+  const bearer = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+  const principal = keys.authenticate(header === undefined ? undefined : (bearer ?? ''));
+  const traceparent = metadata.get('traceparent')[0];
+  const tracestate = metadata.get('tracestate')[0];
+  return {
+    principal,
+    ...(typeof traceparent === 'string' && TRACEPARENT.test(traceparent) ? { traceparent } : {}),
+    ...(typeof tracestate === 'string' && tracestate.length <= 512 ? { tracestate } : {}),
+  };
+}
+
+/** The tenant events go under when the request's own tenant was not (yet) authorized. */
+export function fallbackTenant(caller: Caller | undefined): string {
+  return caller?.principal.kind === 'tenant' ? caller.principal.tenantId : '_';
+}
+
+/**
+ * Times operations, maps their failures to statuses, logs what clients must not see, and
+ * publishes one event per operation.
+ */
+export class OperationRecorder {
+  constructor(
+    private readonly events: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Runs `work` as one operation; resolves to its result or the status to end the call with. */
+  async run<T>(
+    operation: Operation,
+    caller: Caller | undefined,
+    facts: OperationFacts,
+    work: () => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; status: GrpcStatus }> {
+    const startedAt = new Date();
+    const started = performance.now();
+    let outcome: { ok: true; value: T } | { ok: false; status: GrpcStatus };
+    try {
+      if (WRITES.has(operation)) this.admitWrite();
+      outcome = { ok: true, value: await work() };
+    } catch (err) {
+      outcome = { ok: false, status: this.fail(operation, err) };
+    }
+    const failure = outcome.ok ? undefined : outcome.status;
+    try {
+      await this.record(operation, caller, facts, startedAt, performance.now() - started, failure);
+    } catch (err) {
+      // The operation's event could not be queued: the client must not take it as done.
+      return { ok: false, status: this.fail(operation, err) };
+    }
+    return outcome;
+  }
+
+  /**
+   * Refuses a write while the event outbox is full: its event could not be kept, and an
+   * operation without its event would be lost to every subscriber.
+   */
+  admitWrite(): void {
+    if (this.events.state().full) {
+      throw new VectorAdminError(
+        'unavailable',
+        'event outbox is full: writes are refused until events are delivered',
+      );
+    }
+  }
+
+  /** Publishes the event of an operation timed elsewhere (a stream batch, a stream's end). */
+  async record(
+    operation: Operation,
+    caller: Caller | undefined,
+    facts: OperationFacts,
+    startedAt: Date,
+    durationMs: number,
+    failure: GrpcStatus | undefined,
+  ): Promise<void> {
+    // Unauthenticated calls have no tenant to file an event under; they are logged instead.
+    if (caller === undefined) return;
+    const event: OperationEvent = {
+      id: randomUUID(),
+      operation,
+      ...facts,
+      outcome: failure === undefined ? 'ok' : 'error',
+      grpcCode: statusName(failure?.code ?? status.OK),
+      startedAt,
+      durationMs,
+      ...(failure === undefined ? {} : { errorMessage: failure.details }),
+      ...(caller.traceparent === undefined ? {} : { traceparent: caller.traceparent }),
+      ...(caller.tracestate === undefined ? {} : { tracestate: caller.tracestate }),
+    };
+    await this.events.publish(event);
+  }
+
+  /** The status for a failure, logging causes that clients do not see. */
+  fail(operation: Operation, err: unknown): GrpcStatus {
+    const grpcStatus = toGrpcStatus(err);
+    if (!grpcStatus.exposed) this.logger.error('operation failed', { operation, err });
+    else if (grpcStatus.code === status.UNAVAILABLE)
+      this.logger.warn('operation unavailable', { operation, err });
+    return grpcStatus;
+  }
+}
+
+/** Tenant and table facts for a request, before or after authorization. */
+export function requestFacts(tenantId: string, table: string, collection = ''): OperationFacts {
+  return { tenantId, table, collection };
+}

@@ -1,0 +1,175 @@
+import { fileURLToPath } from 'node:url';
+import { Server, ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import type { ApiKeys } from '../domain/index.js';
+import {
+  ByteBudget,
+  CollectionService,
+  PointService,
+  type CollectionNaming,
+  type EventBus,
+  type Logger,
+  type PointLimits,
+  type VectorStore,
+} from '../domain/index.js';
+import { VectorAdminService } from '../gen/vectoradmin/v1/vectoradmin.js';
+import { collectionHandlers } from './collection-handlers.js';
+import { OperationRecorder } from './operation-recorder.js';
+import { pointHandlers } from './point-handlers.js';
+import { tolerantDecoding } from './request-decoding.js';
+import { upsertStreamHandler } from './upsert-stream.js';
+
+/** Everything the gRPC edge needs, built by the entry point. */
+export interface GrpcServerDeps {
+  readonly store: VectorStore;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly keys: ApiKeys;
+  readonly naming: CollectionNaming;
+  readonly defaultVectorSize: number;
+  readonly limits: PointLimits;
+  readonly maxMessageBytes: number;
+  readonly streamWindow: number;
+  readonly maxInflightBytes: number;
+  /** How often health probes the store. */
+  readonly healthIntervalMs?: number;
+}
+
+export const SERVICE_NAME = 'vectoradmin.v1.VectorAdmin';
+/** Health name for event delivery: NOT_SERVING while events cannot reach NATS. */
+export const EVENTS_HEALTH_NAME = 'vectoradmin.v1.Events';
+
+const PROTO_FILE = fileURLToPath(
+  new URL('../../proto/vectoradmin/v1/vectoradmin.proto', import.meta.url),
+);
+
+/** A started server; `stop` refuses new calls, waits for running ones, then forces. */
+export interface RunningServer {
+  readonly port: number;
+  readonly health: HealthImplementation;
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Limits are set deliberately (grpc-js defaults: 4 MiB receive, no keepalive, unlimited
+ * concurrent streams): receive up to `maxMessageBytes`, ping idle clients, bound streams.
+ */
+function serverOptions(deps: GrpcServerDeps): ServerOptions {
+  return {
+    'grpc.max_receive_message_length': deps.maxMessageBytes,
+    'grpc.max_send_message_length': deps.maxMessageBytes,
+    'grpc.max_concurrent_streams': 256,
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.keepalive_timeout_ms': 20_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  };
+}
+
+/** Builds the VectorAdmin, health and reflection services and binds `address`. */
+export async function startGrpcServer(
+  deps: GrpcServerDeps,
+  address: string,
+  credentials: ServerCredentials = ServerCredentials.createInsecure(),
+): Promise<RunningServer> {
+  const server = new Server(serverOptions(deps));
+  const collections = new CollectionService(deps.store, deps.naming, {
+    vectorSize: deps.defaultVectorSize,
+    distance: 'cosine',
+    maxVectorSize: 65_536,
+  });
+  const points = new PointService(deps.store, collections, deps.limits);
+  const handlerDeps = {
+    keys: deps.keys,
+    recorder: new OperationRecorder(deps.events, deps.logger),
+    logger: deps.logger,
+  };
+  server.addService(tolerantDecoding(VectorAdminService), {
+    ...collectionHandlers(handlerDeps, collections),
+    ...pointHandlers(handlerDeps, collections, points),
+    upsertStream: upsertStreamHandler(handlerDeps, collections, points, {
+      window: deps.streamWindow,
+      budget: new ByteBudget(deps.maxInflightBytes),
+    }),
+  });
+  const health = new HealthImplementation({
+    '': 'NOT_SERVING',
+    [SERVICE_NAME]: 'NOT_SERVING',
+    [EVENTS_HEALTH_NAME]: 'NOT_SERVING',
+  });
+  health.addToServer(server);
+  const definitions = loadSync([PROTO_FILE, healthProtoPath], { includeDirs: [] });
+  new ReflectionService(definitions).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+  const stopProbe = probeStore(deps, health);
+  return {
+    port,
+    health,
+    stop: async (timeoutMs) => {
+      stopProbe();
+      for (const name of [SERVICE_NAME, EVENTS_HEALTH_NAME, ''])
+        health.setStatus(name, 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, timeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+// The service is SERVING while the store answers and the event outbox accepts; event delivery
+// has its own name, so a broker outage shows as degraded without failing the service.
+function probeStore(deps: GrpcServerDeps, health: HealthImplementation): () => void {
+  let stopped = false;
+  let last = '';
+  const probe = async () => {
+    let storeUp = true;
+    try {
+      await deps.store.ping();
+    } catch (err) {
+      storeUp = false;
+      if (!last.startsWith('NOT_SERVING')) deps.logger.warn('store not answering', { err });
+    }
+    if (stopped) return;
+    const events = deps.events.state();
+    const serving = storeUp && !events.full ? 'SERVING' : 'NOT_SERVING';
+    const delivering = events.connected && !events.full ? 'SERVING' : 'NOT_SERVING';
+    const now = `${serving}/${delivering}`;
+    if (now !== last) {
+      deps.logger.info('health', {
+        status: serving,
+        store: storeUp ? 'up' : 'down',
+        events: events.full
+          ? 'outbox full'
+          : delivering === 'SERVING'
+            ? 'delivering'
+            : 'waiting for NATS',
+        pendingEvents: events.pending,
+      });
+    }
+    last = now;
+    health.setStatus('', serving);
+    health.setStatus(SERVICE_NAME, serving);
+    health.setStatus(EVENTS_HEALTH_NAME, delivering);
+  };
+  const run = () =>
+    void probe().catch((err: unknown) => deps.logger.error('health probe failed', { err }));
+  run();
+  const timer = setInterval(run, deps.healthIntervalMs ?? 2000);
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}

@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, vectorAdminApi, type ConnectOptions } from '../client/index.js';
+import type { Config } from '../config/index.js';
+import { CollectionNaming } from '../domain/index.js';
+import { silentLogger } from '../logging/index.js';
+import { accounting, readStored } from './accounting.js';
+import { collectionsScenario } from './collections-scenario.js';
+import { concurrentScenario } from './concurrent-scenario.js';
+import { seconds, type BenchContext } from './context.js';
+import { awaitConsumer, crossCheck, type RunSummaries } from './cross-check.js';
+import { ingestScenarios, type IngestOutcome, type IngestedCollection } from './ingest-scenario.js';
+import type { BenchOptions } from './profiles.js';
+import type { BenchReport, ChartData, CrossCheck, ScenarioResult } from './report.js';
+import { searchScenario } from './search-scenario.js';
+import { startBenchStack, type BenchStack, type NatsChoice } from './stack.js';
+import { ClientTally } from './tally.js';
+import { evaluateTargets } from './targets.js';
+import {
+  environment,
+  loadAverage,
+  memoryOf,
+  notes,
+  onInterrupt,
+  rssSeries,
+} from './run-environment.js';
+
+/** How a run reaches its server and where it keeps its data. */
+export interface RunOptions {
+  /** A server to bench instead of starting the stack: client-side scenarios only. */
+  readonly external?: ConnectOptions;
+  readonly nats: NatsChoice;
+  /** Parent of the run's data dir (stores, NATS, logs); the OS temp dir by default. */
+  readonly workParent?: string;
+  /** Keep the run's data dir (and the services' logs) instead of deleting it. */
+  readonly keepData: boolean;
+  readonly progressOut: NodeJS.WriteStream;
+  readonly log: (line: string) => void;
+}
+
+const SKIPPED_EXTERNAL = [
+  'baseline_direct: needs the in-process store of the self-contained stack',
+  'baseline_ceiling: needs the self-contained stack (no-op sink)',
+  'baseline_events_off: needs the self-contained stack (second server)',
+  'cross-check with the consumer: no consumer of this run',
+  'peak RSS of server and consumer: not our processes',
+];
+
+/** Runs every scenario and returns the report; scenario failures are recorded, not thrown. */
+export async function runBench(
+  config: Config,
+  options: BenchOptions,
+  run: RunOptions,
+): Promise<BenchReport> {
+  const startedAt = new Date();
+  const loadAtStart = loadAverage();
+  const runId = randomBytes(3).toString('hex');
+  const workDir = await mkdtemp(path.join(run.workParent ?? os.tmpdir(), 'vector-admin-bench-'));
+  let stack: BenchStack | undefined;
+  const abort = new AbortController();
+  const uninstall = onInterrupt(abort, () => stack, run.log);
+  try {
+    if (run.external === undefined) {
+      run.log(`starting the stack in ${workDir}`);
+      stack = await startBenchStack(config, workDir, runId, run.nats, run.log);
+    }
+    const connectOptions: ConnectOptions = run.external ?? {
+      address: stack?.address ?? '',
+      apiKey: stack?.adminKey ?? '',
+      maxMessageBytes: config.grpc.maxMessageBytes,
+    };
+    const connection = connect(connectOptions);
+    try {
+      const ctx: BenchContext = {
+        options,
+        connection,
+        connectionMaxBytes: config.grpc.maxMessageBytes,
+        api: vectorAdminApi(connection),
+        tally: new ClientTally(),
+        naming: new CollectionNaming(config.collections.prefix),
+        runPrefix: `b${runId}`,
+        signal: abort.signal,
+        progressOut: run.progressOut,
+        log: run.log,
+      };
+      const body = await scenarios(ctx, stack, workDir);
+      const memory = memoryOf(stack, body.ingest);
+      return {
+        schema: 'vector-admin-bench/1',
+        run_id: runId,
+        started_at: startedAt.toISOString(),
+        finished_at: new Date().toISOString(),
+        mode: stack === undefined ? 'external' : 'self-contained',
+        server_address: connectOptions.address,
+        options,
+        environment: environment(loadAtStart),
+        notes: notes(stack),
+        scenarios: body.results,
+        ...(stack === undefined || body.ingest === undefined
+          ? {}
+          : { baselines: body.ingest.baselines }),
+        targets: evaluateTargets(body.ingest?.baselines, memory, options.vectors, options.dims),
+        accounting: body.accountingRows,
+        cross_check: body.crossCheck,
+        memory,
+        charts: { ...body.charts, rss: rssSeries(stack) },
+        skipped: stack === undefined ? SKIPPED_EXTERNAL : [],
+        success: body.results.every((r) => r.success),
+        interrupted: abort.signal.aborted,
+      };
+    } finally {
+      connection.close();
+    }
+  } finally {
+    uninstall();
+    await stack?.stop();
+    if (!run.keepData) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+interface ScenarioBody {
+  readonly results: ScenarioResult[];
+  readonly ingest: IngestOutcome | undefined;
+  readonly accountingRows: BenchReport['accounting'];
+  readonly crossCheck: CrossCheck;
+  readonly charts: Omit<ChartData, 'rss'>;
+}
+
+async function scenarios(
+  ctx: BenchContext,
+  stack: BenchStack | undefined,
+  workDir: string,
+): Promise<ScenarioBody> {
+  const results: ScenarioResult[] = [];
+  await attempt(results, 'collections', ctx.signal, () => collectionsScenario(ctx));
+  let ingest: IngestOutcome | undefined;
+  await attempt(results, 'ingest', ctx.signal, async () => {
+    ingest = await ingestScenarios(
+      ctx,
+      stack === undefined
+        ? undefined
+        : {
+            server: stack.server,
+            eventsOffAddress: stack.eventsOffAddress,
+            sinkAddress: stack.sinkAddress,
+            apiKey: stack.adminKey,
+            directDir: path.join(workDir, 'direct'),
+            logger: silentLogger,
+          },
+    );
+    results.push(...ingest.results);
+  });
+  const ingested: IngestedCollection[] = [...(ingest?.collections ?? [])];
+  let curve: ChartData['concurrency'] = [];
+  if (ingested.length > 0) {
+    await attempt(results, 'search', ctx.signal, async () => {
+      const outcome = await searchScenario(ctx, ingested, stack !== undefined);
+      curve = outcome.curve;
+      return outcome.result;
+    });
+  }
+  const all = [...ingested];
+  await attempt(results, 'concurrent_load', ctx.signal, async () => {
+    const outcome = await concurrentScenario(ctx, ingested);
+    all.push(...outcome.collections);
+    return outcome.result;
+  });
+  const accountingStarted = performance.now();
+  let stored = new Map<string, number>();
+  let crossChecked: CrossCheck = {
+    available: false,
+    reason:
+      stack === undefined
+        ? 'external server: no consumer of this run'
+        : (stack.consumerUnavailable ?? 'consumer not available'),
+    operations: [],
+    latency: [],
+  };
+  let summaries: RunSummaries | undefined;
+  let accountingRows: BenchReport['accounting'] = [];
+  await attempt(results, 'accounting', ctx.signal, async () => {
+    stored = await readStored(ctx, all);
+    if (stack?.consumer !== undefined) {
+      ctx.log('waiting for the consumer to account for every event');
+      const waited = await awaitConsumer(
+        stack.consumerConfig,
+        ctx.runPrefix,
+        ctx.tally,
+        ctx.options.consumerWaitMs,
+        ctx.signal,
+      );
+      summaries = waited.summaries;
+      crossChecked = crossCheck(ctx.tally, waited.summaries, waited.waitedMs, waited.complete);
+    }
+    const outcome = accounting(all, stored, summaries, accountingStarted);
+    accountingRows = outcome.rows;
+    return outcome.result;
+  });
+  return {
+    results,
+    ingest,
+    accountingRows,
+    crossCheck: crossChecked,
+    charts: {
+      throughput: ingest?.throughput ?? [],
+      latency: ingest?.latency ?? [],
+      concurrency: curve,
+    },
+  };
+}
+
+// A scenario that throws is recorded as failed and the run goes on.
+async function attempt(
+  results: ScenarioResult[],
+  name: string,
+  signal: AbortSignal,
+  fn: () => Promise<ScenarioResult | void>,
+): Promise<void> {
+  const started = performance.now();
+  try {
+    signal.throwIfAborted();
+    const result = await fn();
+    if (result !== undefined) results.push(result);
+  } catch (err) {
+    results.push({
+      test_name: name,
+      success: false,
+      duration: seconds(performance.now() - started),
+      records_processed: 0,
+      vectors_created: 0,
+      errors: [(err as Error).message],
+      metrics: {},
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import { pathToFileURL } from 'node:url';
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type ServerDuplexStream,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import {
+  VectorAdminService,
+  type UpsertAck,
+  type UpsertRequest,
+} from '../gen/vectoradmin/v1/vectoradmin.js';
+
+/** The line the sink logs once it listens; the bench waits for it. */
+export const SINK_READY_MESSAGE = 'bench sink serving';
+
+/**
+ * The transport ceiling: a VectorAdmin server whose UpsertStream decodes each message (as the
+ * real one does) and acks it at once, writing nothing. Every other method is UNIMPLEMENTED.
+ */
+export async function startSink(
+  maxMessageBytes: number,
+): Promise<{ port: number; server: Server }> {
+  const server = new Server({
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+  });
+  const unimplemented = (_call: unknown, callback: (err: { code: number }) => void) =>
+    callback({ code: status.UNIMPLEMENTED });
+  const handlers: UntypedServiceImplementation = {};
+  for (const name of Object.keys(VectorAdminService)) handlers[name] = unimplemented;
+  handlers.upsertStream = (call: ServerDuplexStream<UpsertRequest, UpsertAck>) => {
+    call.on('data', (request: UpsertRequest) => {
+      call.write({ seq: request.seq, upserted: request.points.length, errors: [] });
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined);
+  };
+  server.addService(VectorAdminService, handlers);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  return { port, server };
+}
+
+/** Child-process entry: `sink-main [maxMessageBytes]`; stops on SIGTERM/SIGINT. */
+export async function sinkMain(argv: readonly string[]): Promise<void> {
+  const maxMessageBytes = Number(argv[0] ?? 64 * 1024 * 1024);
+  const { port, server } = await startSink(maxMessageBytes);
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: SINK_READY_MESSAGE, address: `127.0.0.1:${port}` })}\n`,
+  );
+  const stop = () => server.tryShutdown(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  await sinkMain(process.argv.slice(2));

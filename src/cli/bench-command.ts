@@ -1,0 +1,159 @@
+import path from 'node:path';
+import {
+  Encoding,
+  PROFILES,
+  renderMarkdown,
+  runBench,
+  writeReport,
+  type BenchOptions,
+} from '../bench/index.js';
+import type { Config } from '../config/index.js';
+import { validateTable } from '../domain/index.js';
+import { UsageError, parse, positiveInt } from './args.js';
+import { clientOptions } from './client-options.js';
+import { toJson } from './format.js';
+
+const OPTIONS = {
+  address: { type: 'string' },
+  key: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  quick: { type: 'boolean', default: false },
+  full: { type: 'boolean', default: false },
+  vectors: { type: 'string' },
+  'variant-vectors': { type: 'string' },
+  dims: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'batch-sizes': { type: 'string' },
+  encodings: { type: 'string' },
+  window: { type: 'string' },
+  tenants: { type: 'string' },
+  tables: { type: 'string' },
+  'collection-concurrency': { type: 'string' },
+  concurrency: { type: 'string' },
+  'search-seconds': { type: 'string' },
+  'recall-queries': { type: 'string' },
+  streams: { type: 'string' },
+  'concurrent-vectors': { type: 'string' },
+  'search-workers': { type: 'string' },
+  'consumer-wait-seconds': { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  'work-dir': { type: 'string' },
+  'keep-data': { type: 'boolean', default: false },
+  'use-nats': { type: 'boolean', default: false },
+  'nats-server-bin': { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
+type IntFlag = {
+  [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]['type'] extends 'string' ? K : never;
+}[keyof typeof OPTIONS];
+
+/**
+ * `vector-admin bench [--quick|--full] [flags]`: runs the load-test scenarios against a stack
+ * it starts itself (or against --address), writes report.json/.md/.html under --out
+ * (default .bench/<timestamp>/) and prints the Markdown summary (JSON with --json).
+ * Exit code 1 when a scenario failed; targets are reported, not enforced.
+ */
+export async function benchCommand(
+  argv: string[],
+  config: Config,
+  out: (text: string) => void,
+): Promise<void> {
+  const { values, positionals } = parse(argv, OPTIONS);
+  if (positionals.length > 0)
+    throw new UsageError(`bench takes no arguments: ${positionals.join(' ')}`);
+  const options = benchOptions(values, config);
+  const external = values.address === undefined ? undefined : clientOptions(config, values);
+  const dir = values.out ?? path.join('.bench', new Date().toISOString().replace(/[:.]/g, '-'));
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  log(
+    `profile ${options.profile}: ${options.vectors.toLocaleString('en-US')} vectors × ${options.dims} dims${external === undefined ? ', self-contained stack' : ` against ${external.address}`}`,
+  );
+  const report = await runBench(config, options, {
+    ...(external === undefined ? {} : { external }),
+    nats: {
+      useConfigured: values['use-nats'],
+      ...(values['nats-server-bin'] === undefined ? {} : { binary: values['nats-server-bin'] }),
+    },
+    ...(values['work-dir'] === undefined ? {} : { workParent: values['work-dir'] }),
+    keepData: values['keep-data'],
+    progressOut: process.stderr,
+    log,
+  });
+  const files = await writeReport(report, dir);
+  out(values.json ? toJson(report) : renderMarkdown(report));
+  log(`reports: ${files.json}, ${files.markdown}, ${files.html}`);
+  if (report.interrupted) process.exitCode = 130;
+  else if (!report.success) process.exitCode = 1;
+}
+
+function benchOptions(values: Values, config: Config): BenchOptions {
+  if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other');
+  const base = PROFILES[values.quick ? 'quick' : values.full ? 'full' : 'default'];
+  const int = (flag: IntFlag, fallback: number) => positiveInt(values[flag], flag, fallback);
+  const options: BenchOptions = {
+    ...base,
+    vectors: int('vectors', base.vectors),
+    variantVectors: int('variant-vectors', base.variantVectors),
+    dims: int('dims', base.dims),
+    batchSize: int('batch-size', base.batchSize),
+    batchSizes: intList(values['batch-sizes'], 'batch-sizes', base.batchSizes),
+    encodings: encodings(values.encodings, base.encodings),
+    window: int('window', base.window),
+    tenants: int('tenants', base.tenants),
+    tables: tables(values.tables, base.tables),
+    collectionConcurrency: int('collection-concurrency', base.collectionConcurrency),
+    searchConcurrency: intList(values.concurrency, 'concurrency', base.searchConcurrency),
+    searchMs: int('search-seconds', base.searchMs / 1000) * 1000,
+    recallQueries: int('recall-queries', base.recallQueries),
+    streams: int('streams', base.streams),
+    concurrentVectors: int('concurrent-vectors', base.concurrentVectors),
+    searchWorkers: nonNegativeInt(values['search-workers'], 'search-workers', base.searchWorkers),
+    consumerWaitMs: int('consumer-wait-seconds', base.consumerWaitMs / 1000) * 1000,
+    seed: int('seed', base.seed),
+  };
+  const max = config.limits.maxBatchPoints;
+  for (const size of [options.batchSize, ...options.batchSizes]) {
+    if (size > max)
+      throw new UsageError(`batch size ${size} exceeds VECTORADMIN_MAX_BATCH_POINTS (${max})`);
+  }
+  return options;
+}
+
+function intList(value: string | undefined, flag: string, fallback: readonly number[]): number[] {
+  if (value === undefined) return [...fallback];
+  return value.split(',').map((part) => positiveInt(part.trim(), flag, 0));
+}
+
+function encodings(value: string | undefined, fallback: readonly Encoding[]): Encoding[] {
+  if (value === undefined) return [...fallback];
+  return value.split(',').map((part) => {
+    const encoding = part.trim();
+    if (encoding !== Encoding.F32le && encoding !== Encoding.Dense)
+      throw new UsageError('--encodings must list f32le and/or dense');
+    return encoding;
+  });
+}
+
+function tables(value: string | undefined, fallback: readonly string[]): string[] {
+  if (value === undefined) return [...fallback];
+  const list = value.split(',').map((t) => t.trim());
+  for (const table of list) {
+    try {
+      validateTable(table);
+    } catch {
+      throw new UsageError(
+        `--tables: "${table}" is not a table name (a-z, 0-9, _; a letter first)`,
+      );
+    }
+  }
+  return list;
+}
+
+function nonNegativeInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be 0 or more`);
+  return n;
+}

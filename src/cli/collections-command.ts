@@ -1,0 +1,109 @@
+import { connect, vectorAdminApi } from '../client/index.js';
+import type { Config } from '../config/index.js';
+import {
+  Distance,
+  distanceFromJSON,
+  distanceToJSON,
+  type Collection,
+  type CollectionConfig,
+} from '../gen/vectoradmin/v1/vectoradmin.js';
+import { CLIENT_OPTIONS, UsageError, parse, positiveInt, required } from './args.js';
+import { clientOptions } from './client-options.js';
+import { formatTable, toJson } from './format.js';
+
+const OPTIONS = {
+  ...CLIENT_OPTIONS,
+  table: { type: 'string' },
+  size: { type: 'string' },
+  distance: { type: 'string' },
+} as const;
+
+/** `vector-admin collections create|ensure|get|list|delete`. */
+export async function collectionsCommand(
+  argv: string[],
+  config: Config,
+  out: (text: string) => void,
+): Promise<void> {
+  const { values, positionals } = parse(argv, OPTIONS);
+  const action = positionals[0];
+  const connection = connect(clientOptions(config, values));
+  const api = vectorAdminApi(connection);
+  const tenantId = values.tenant;
+  const show = (collections: Collection[]) =>
+    out(values.json ? toJson(collections) : collectionTable(collections));
+  try {
+    switch (action) {
+      case 'create':
+        show([
+          await api.createCollection({
+            tenantId,
+            table: required(values.table, 'table'),
+            config: configFrom(values),
+          }),
+        ]);
+        return;
+      case 'ensure': {
+        const { collection, created } = await api.ensureCollection({
+          tenantId,
+          table: required(values.table, 'table'),
+          config: configFrom(values),
+        });
+        if (values.json) out(toJson({ collection, created }));
+        else
+          out(
+            `${created ? 'created' : 'already present'}\n${collectionTable(collection === undefined ? [] : [collection])}`,
+          );
+        return;
+      }
+      case 'get':
+        show([await api.getCollection({ tenantId, table: required(values.table, 'table') })]);
+        return;
+      case 'list':
+        show((await api.listCollections({ tenantId })).collections);
+        return;
+      case 'delete': {
+        const { deleted } = await api.deleteCollection({
+          tenantId,
+          table: required(values.table, 'table'),
+        });
+        out(values.json ? toJson({ deleted }) : deleted ? 'deleted' : 'no such collection');
+        return;
+      }
+      default:
+        throw new UsageError('collections needs one of: create, ensure, get, list, delete');
+    }
+  } finally {
+    connection.close();
+  }
+}
+
+function configFrom(values: {
+  size?: string | undefined;
+  distance?: string | undefined;
+}): CollectionConfig {
+  let distance = Distance.DISTANCE_UNSPECIFIED;
+  if (values.distance !== undefined) {
+    try {
+      distance = distanceFromJSON(`DISTANCE_${values.distance.toUpperCase()}`);
+    } catch {
+      throw new UsageError('--distance must be cosine, euclid, dot or manhattan');
+    }
+  }
+  return { vectorSize: positiveInt(values.size, 'size', 0), distance, tenancy: 0 };
+}
+
+function collectionTable(collections: readonly Collection[]): string {
+  return formatTable(
+    ['TENANT', 'TABLE', 'COLLECTION', 'SIZE', 'DISTANCE', 'POINTS'],
+    collections.map((c) => [
+      c.tenantId,
+      c.table,
+      c.name,
+      String(c.config?.vectorSize ?? ''),
+      c.config === undefined
+        ? ''
+        : distanceToJSON(c.config.distance).replace('DISTANCE_', '').toLowerCase(),
+      c.pointsCount.toString(),
+    ]),
+  );
+}

@@ -1,0 +1,2 @@
+export { Progress } from './progress.js';
+export { formatTable, toJson } from './format.js';

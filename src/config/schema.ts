@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['on', 'off', 'true', 'false', '1', '0'])
+  .transform((v) => ['on', 'true', '1'].includes(v));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:50051');
+
+/**
+ * Every environment variable the service, consumer and CLI read, with its default. The README's
+ * configuration table lists exactly these.
+ */
+export const envSchema = z.object({
+  VECTORADMIN_GRPC_ADDR: hostPort.default('127.0.0.1:50051'),
+  VECTORADMIN_STORE: z.enum(['embedded', 'qdrant']).default('embedded'),
+  VECTORADMIN_DATA_DIR: z.string().min(1).default('./data'),
+  VECTORADMIN_API_KEYS: z.string().default(''),
+  VECTORADMIN_API_KEYS_FILE: z.string().optional(),
+  VECTORADMIN_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The key the CLI and bench present as clients. */
+  VECTORADMIN_API_KEY: z.string().optional(),
+  VECTORADMIN_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  VECTORADMIN_MAX_BATCH_POINTS: int(1, 100_000).default(1024),
+  VECTORADMIN_MAX_PAYLOAD_BYTES: int(1, 64 * 1024 * 1024).default(64 * 1024),
+  VECTORADMIN_MAX_MESSAGE_BYTES: int(1024, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  VECTORADMIN_MAX_SEARCH_LIMIT: int(1, 100_000).default(1000),
+  VECTORADMIN_STREAM_WINDOW: int(1, 1024).default(8),
+  VECTORADMIN_MAX_INFLIGHT_BYTES: int(1024 * 1024, 64 * 1024 * 1024 * 1024).default(
+    256 * 1024 * 1024,
+  ),
+  VECTORADMIN_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  VECTORADMIN_TLS_CERT: z.string().optional(),
+  VECTORADMIN_TLS_KEY: z.string().optional(),
+  VECTORADMIN_TLS_CA: z.string().optional(),
+  QDRANT_URL: z.url().optional(),
+  QDRANT_HOST: z.string().min(1).default('localhost'),
+  QDRANT_PORT: int(1, 65535).default(6333),
+  QDRANT_API_KEY: z.string().optional(),
+  QDRANT_TIMEOUT: z.coerce.number().positive().max(3600).default(30),
+  QDRANT_WRITE_ORDERING: z.enum(['weak', 'medium', 'strong']).default('weak'),
+  QDRANT_COLLECTION_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]{0,32}$/, 'must be 0-32 of a-z 0-9 _ -')
+    .default('client_'),
+  QDRANT_DEFAULT_VECTOR_SIZE: int(1, 65536).default(1536),
+  VECTORADMIN_EVENTS: bool.default(true),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  NATS_CREDS: z.string().optional(),
+  VECTORADMIN_EVENTS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('VECTORADMIN_EVENTS'),
+  VECTORADMIN_EVENTS_MAX_AGE_MS: int(0, Number.MAX_SAFE_INTEGER).default(7 * 24 * 3600 * 1000),
+  VECTORADMIN_EVENTS_MAX_BYTES: int(-1, Number.MAX_SAFE_INTEGER).default(1024 * 1024 * 1024),
+  VECTORADMIN_EVENTS_REPLICAS: int(1, 5).default(1),
+  VECTORADMIN_OUTBOX_MAX_EVENTS: int(1, 100_000_000).default(1_000_000),
+  VECTORADMIN_CONSUMER_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('vectoradmin-metrics'),
+  VECTORADMIN_CONSUMER_ACK_WAIT_MS: int(1000, 3600 * 1000).default(30_000),
+  VECTORADMIN_CONSUMER_PARTITIONS: int(1, 1024).default(1),
+  VECTORADMIN_CONSUMER_PARTITION: int(0, 1023).default(0),
+  VECTORADMIN_CONSUMER_LEASE_TTL_MS: int(1000, 600_000).default(10_000),
+  VECTORADMIN_DASHBOARD_ADDR: hostPort.default('127.0.0.1:8090'),
+  VECTORADMIN_PROMETHEUS_ADDR: hostPort.default('127.0.0.1:9464'),
+  VECTORADMIN_SUMMARY_WINDOW_MS: int(1000, 24 * 3600 * 1000).default(60_000),
+  VECTORADMIN_ALERT_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  VECTORADMIN_ALERT_P99_MS: z.coerce.number().positive().default(2000),
+  VECTORADMIN_ALERT_IDLE_MS: int(1000, 24 * 3600 * 1000).default(60_000),
+});
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,228 @@
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection } from 'nats';
+import { ConfigError, type Config } from '../config/index.js';
+import type { Logger } from '../domain/index.js';
+import { AlertCenter } from './alert-center.js';
+import { checkpointPath, deleteCheckpoint, writeCheckpoint } from './checkpoint-store.js';
+import { ConsumerLease } from './consumer-lease.js';
+import { buildDashboardState } from './dashboard-state.js';
+import { DashboardServer, type DashboardState } from './dashboard-server.js';
+import { provisionDurable, type DurableSettings } from './durable-consumer.js';
+import { EventConsumer } from './event-consumer.js';
+import { EventMetrics } from './event-metrics.js';
+import { EventProcessor } from './event-processor.js';
+import { ensureEventsStream } from './events-stream-ready.js';
+import { MetricsServer } from './metrics-server.js';
+import { durableName } from './partition.js';
+import { freshState, restoreState } from './read-summaries.js';
+import { SummaryPublisher } from './summary-publisher.js';
+import type { Summary } from './summary.js';
+import { startSdkTelemetry, type ConsumerTelemetry } from './telemetry.js';
+
+/** Options of `runConsumer`. */
+export interface RunConsumerOptions {
+  /** Start over: drop the checkpoint and the durable, and consume the stream from its start. */
+  readonly replay?: boolean;
+  /** Where spans and metrics go (shut down by `stop`); the OTEL_*-configured Node SDK when absent. */
+  readonly telemetry?: ConsumerTelemetry;
+  /** How often to checkpoint, evaluate alerts, publish summaries and update the dashboard. */
+  readonly tickMs?: number;
+  /** Gives up start-up, e.g. while standing by for another process's lease. */
+  readonly signal?: AbortSignal;
+}
+
+/** A running metrics consumer. */
+export interface ConsumerHandle {
+  readonly dashboardPort: number;
+  readonly prometheusPort: number;
+  /** The current summaries (cumulative and per window). */
+  summaries(): Summary[];
+  /** What the dashboard shows now. */
+  dashboard(): DashboardState;
+  /** Settles with the error if consuming ends by itself; the process should then exit non-zero. */
+  readonly failed: Promise<unknown>;
+  /** Checkpoints and acks now. */
+  checkpoint(): Promise<void>;
+  /** Stops consuming, checkpoints, closes the servers and NATS, flushes spans. */
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+// Acks wait for a checkpoint; this many waiting forces one, well below max_ack_pending.
+const CHECKPOINT_EVERY_MESSAGES = 2000;
+const MAX_ACK_PENDING = 10_000;
+
+/** Starts the metrics consumer: reads the events stream and serves metrics and the dashboard. */
+export async function runConsumer(
+  config: Config,
+  logger: Logger,
+  options: RunConsumerOptions = {},
+): Promise<ConsumerHandle> {
+  const events = config.events;
+  if (!events.enabled)
+    throw new ConfigError([
+      'VECTORADMIN_EVENTS is off: the metrics consumer needs the events stream',
+    ]);
+  const { partition } = config.consumer;
+  const name = durableName(config.consumer.name, partition);
+  const file = checkpointPath(config.dataDir, name);
+  const replay = options.replay === true;
+  // Checked first so a checkpoint that does not fit the config fails before anything starts;
+  // restored again once the lease is held, since the previous holder may have moved it on.
+  if (!replay) await restoreState(config, events.stream);
+  const nc = await connectNats(events.natsUrl, events.credsFile, name);
+  const cleanup: (() => Promise<unknown>)[] = [() => nc.drain()];
+  const unwind = async (): Promise<void> => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const jsm = await nc.jetstreamManager();
+    await ensureEventsStream(jsm, events, logger);
+    const lease = await ConsumerLease.acquire({
+      nc,
+      key: name,
+      ttlMs: config.consumer.leaseTtlMs,
+      replicas: events.replicas,
+      dataDir: config.dataDir,
+      logger,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    cleanup.push(() => lease.release());
+    const state = replay ? freshState(config) : await restoreState(config, events.stream);
+    const durable: DurableSettings = {
+      stream: events.stream,
+      name,
+      ackWaitMs: config.consumer.ackWaitMs,
+      maxAckPending: MAX_ACK_PENDING,
+    };
+    const acked = await provisionDurable(jsm, durable, replay);
+    // Durable first, checkpoint second: a crash in between leaves an old checkpoint and a
+    // fresh durable, which redelivers what the checkpoint holds (skipped) and then the rest.
+    if (replay) await deleteCheckpoint(file);
+    if (!state.restored && acked > 0) {
+      logger.warn(
+        'no checkpoint, but the durable consumer already acked events: summaries will miss them; run consume --replay to rebuild',
+        { acked },
+      );
+    }
+    const telemetry = options.telemetry ?? startSdkTelemetry();
+    cleanup.push(() => telemetry.shutdown());
+    const processor = new EventProcessor(
+      state.applied,
+      state.summary,
+      { tracer: telemetry.tracer, metrics: new EventMetrics(telemetry.meter), logger },
+      Date.now(),
+      partition,
+    );
+    const save = (): Promise<void> => {
+      lease.assertValid();
+      return writeCheckpoint(file, {
+        stream: events.stream,
+        consumer: name,
+        applied: state.applied.toJSON(),
+        summary: state.summary.toJSON(),
+      });
+    };
+    const consumer = new EventConsumer({
+      nc,
+      durable,
+      processor,
+      save,
+      logger,
+      // Acks must beat AckWait comfortably, or every message comes back once more.
+      checkpointIntervalMs: Math.min(options.tickMs ?? 1000, config.consumer.ackWaitMs / 4),
+      checkpointEveryMessages: CHECKPOINT_EVERY_MESSAGES,
+    });
+    const alerts = new AlertCenter(config.consumer.alerts, nc, logger);
+    const publisher = new SummaryPublisher(nc, logger);
+    const dashboardState = (): DashboardState =>
+      buildDashboardState({
+        name,
+        stream: events.stream,
+        partition,
+        processor,
+        consumer,
+        alerts: alerts.recent(),
+      });
+    const metricsServer = await MetricsServer.start(
+      config.consumer.prometheusAddress,
+      telemetry.prometheus,
+    );
+    cleanup.push(() => metricsServer.close());
+    const dashboard = await DashboardServer.start(config.consumer.dashboardAddress, dashboardState);
+    cleanup.push(() => dashboard.close());
+    await consumer.start();
+    const tick = (): void => {
+      publisher.publish(state.summary.takeChanged());
+      alerts.evaluate({
+        nowMs: Date.now(),
+        summaries: state.summary.currentSummaries(),
+        openStreams: state.summary.openStreamCount(),
+        lastEventAtMs: processor.lastAppliedAtMs,
+      });
+      dashboard.push();
+    };
+    const ticker = setInterval(() => {
+      try {
+        tick();
+      } catch (err) {
+        logger.error('consumer tick failed', { err });
+      }
+    }, options.tickMs ?? 1000);
+    logger.info('metrics consumer running', {
+      stream: events.stream,
+      consumer: name,
+      partition: `${partition.index}/${partition.count}`,
+      replay,
+      restoredSeq: state.applied.contiguousSeq,
+      dashboard: `${hostOf(config.consumer.dashboardAddress)}:${dashboard.port}`,
+      prometheus: `${hostOf(config.consumer.prometheusAddress)}:${metricsServer.port}/metrics`,
+    });
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopping ??= (async () => {
+        clearInterval(ticker);
+        try {
+          // Fails when the lease is gone: what was not checkpointed goes to the new holder.
+          await consumer.stop();
+          tick();
+        } finally {
+          await unwind();
+        }
+      })());
+    return {
+      dashboardPort: dashboard.port,
+      prometheusPort: metricsServer.port,
+      summaries: () => state.summary.summaries(),
+      dashboard: dashboardState,
+      failed: Promise.race([consumer.failed, lease.lost]),
+      checkpoint: () => consumer.checkpoint(),
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+function connectNats(
+  natsUrl: string,
+  credsFile: string | undefined,
+  name: string,
+): Promise<NatsConnection> {
+  return connect({
+    servers: natsUrl.split(',').map((s) => s.trim()),
+    name,
+    // Keep trying for ever, at start-up too: the consumer is a daemon that outlives NATS restarts.
+    maxReconnectAttempts: -1,
+    waitOnFirstConnect: true,
+    ...(credsFile === undefined
+      ? {}
+      : { authenticator: credsAuthenticator(readFileSync(credsFile)) }),
+  });
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':'));
+}

@@ -1,0 +1,225 @@
+import type { Operation } from '../domain/index.js';
+import type { CloudEvent } from '../events/index.js';
+import { Aggregate, type AggregateJson, type Sample } from './aggregate.js';
+import { SeriesState, type SeriesJson, type SeriesPoint } from './series-state.js';
+import { compareSummaries, toSummary, type Summary, type SummaryKey } from './summary.js';
+
+/** Windows kept per key, counted back from the newest event's window. */
+export const RETAINED_WINDOWS = 60;
+
+// Streams a crashed server never closed would otherwise accumulate forever.
+const MAX_TRACKED_STREAMS = 10_000;
+
+/** SummaryState as saved in the checkpoint. */
+export interface SummaryStateJson {
+  readonly windowMs: number;
+  readonly maxStartMs: number;
+  readonly cumulative: readonly (readonly [string, AggregateJson])[];
+  readonly windows: readonly (readonly [number, readonly (readonly [string, AggregateJson])[]])[];
+  readonly series: SeriesJson;
+  readonly openStreams: readonly (readonly [string, number])[];
+}
+
+/**
+ * The summaries as a pure function of the applied events. Windows are aligned to each event's
+ * `started_at` (never the wall clock) and every part is order-independent (see Aggregate;
+ * retention only ever drops windows older than the newest event's, and the newest event is the
+ * same whatever the order), so a replay of the same events in any order yields identical state.
+ */
+export class SummaryState {
+  private readonly cumulative = new Map<string, Aggregate>();
+  private readonly windows = new Map<number, Map<string, Aggregate>>();
+  private readonly series: SeriesState;
+  // Upsert streams opened minus closed, by stream id; a count, not a flag, so a close that is
+  // applied before its open (redelivery order) still nets out.
+  private readonly openStreams = new Map<string, number>();
+  private readonly changed = new Set<string>();
+  private maxStartMs = 0;
+
+  constructor(
+    readonly windowMs: number,
+    series?: SeriesState,
+  ) {
+    this.series = series ?? new SeriesState();
+  }
+
+  /** Adds one event to its cumulative aggregate, its window and the per-second series. */
+  apply(event: CloudEvent): void {
+    const { data } = event;
+    const startMs = Date.parse(data.started_at);
+    const sample: Sample = {
+      startUs: startMs * 1000,
+      durationUs: Math.round(data.duration_ms * 1000),
+      points: data.points ?? 0,
+      bytes: data.bytes ?? 0,
+      error: data.outcome === 'error',
+    };
+    const key = keyOf(data.operation, data.tenant_id, data.collection);
+    aggregateIn(this.cumulative, key).add(sample);
+    this.changed.add(`c${key}`);
+    this.maxStartMs = Math.max(this.maxStartMs, startMs);
+    const windowStart = startMs - mod(startMs, this.windowMs);
+    if (windowStart >= this.oldestWindowStart()) {
+      let window = this.windows.get(windowStart);
+      if (window === undefined) {
+        this.freezeWindowsBefore(windowStart);
+        window = new Map();
+        this.windows.set(windowStart, window);
+      }
+      aggregateIn(window, key).add(sample);
+      this.changed.add(`w${windowStart}${key}`);
+    }
+    this.dropOldWindows();
+    this.series.add(data.operation, sample);
+    if (data.stream_id !== undefined) this.countStream(data.operation, data.stream_id);
+  }
+
+  /** Every summary, cumulative and per retained window, in a stable order. */
+  summaries(): Summary[] {
+    const out: Summary[] = [];
+    for (const [key, aggregate] of this.cumulative) out.push(toSummary(parseKey(key), aggregate));
+    for (const [startMs, window] of this.windows) {
+      for (const [key, aggregate] of window) {
+        out.push(
+          toSummary({ ...parseKey(key), window: { startMs, lengthMs: this.windowMs } }, aggregate),
+        );
+      }
+    }
+    return out.sort(compareSummaries);
+  }
+
+  /** Cumulative summaries plus, per key, its newest retained window: the live view. */
+  currentSummaries(): Summary[] {
+    const out: Summary[] = [];
+    for (const [key, aggregate] of this.cumulative) out.push(toSummary(parseKey(key), aggregate));
+    const seen = new Set<string>();
+    for (const startMs of [...this.windows.keys()].sort((a, b) => b - a)) {
+      for (const [key, aggregate] of this.windows.get(startMs) ?? []) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(
+          toSummary({ ...parseKey(key), window: { startMs, lengthMs: this.windowMs } }, aggregate),
+        );
+      }
+    }
+    return out.sort(compareSummaries);
+  }
+
+  /** The summaries changed since the last call (still retained ones), for publishing. */
+  takeChanged(): Summary[] {
+    const out: Summary[] = [];
+    for (const id of this.changed) {
+      const key = id.slice(id.indexOf('['));
+      if (id.startsWith('c')) {
+        const aggregate = this.cumulative.get(key);
+        if (aggregate !== undefined) out.push(toSummary(parseKey(key), aggregate));
+        continue;
+      }
+      const startMs = Number(id.slice(1, id.indexOf('[')));
+      const aggregate = this.windows.get(startMs)?.get(key);
+      if (aggregate !== undefined) {
+        out.push(
+          toSummary({ ...parseKey(key), window: { startMs, lengthMs: this.windowMs } }, aggregate),
+        );
+      }
+    }
+    this.changed.clear();
+    return out.sort(compareSummaries);
+  }
+
+  /** The per-second series of one operation, oldest first. */
+  seriesOf(operation: Operation): SeriesPoint[] {
+    return this.series.pointsOf(operation);
+  }
+
+  /** Operations that have series points. */
+  seriesOperations(): Operation[] {
+    return this.series.operations();
+  }
+
+  /** Upsert streams opened and not (yet) closed. */
+  openStreamCount(): number {
+    let open = 0;
+    for (const count of this.openStreams.values()) if (count > 0) open += 1;
+    return open;
+  }
+
+  toJSON(): SummaryStateJson {
+    return {
+      windowMs: this.windowMs,
+      maxStartMs: this.maxStartMs,
+      cumulative: [...this.cumulative].map(([k, a]) => [k, a.toJSON()] as const),
+      windows: [...this.windows].map(
+        ([start, w]) => [start, [...w].map(([k, a]) => [k, a.toJSON()] as const)] as const,
+      ),
+      series: this.series.toJSON(),
+      openStreams: [...this.openStreams],
+    };
+  }
+
+  /** Restores a saved state. */
+  static fromJSON(json: SummaryStateJson): SummaryState {
+    const state = new SummaryState(json.windowMs, SeriesState.fromJSON(json.series));
+    state.maxStartMs = json.maxStartMs;
+    for (const [key, aggregate] of json.cumulative)
+      state.cumulative.set(key, Aggregate.fromJSON(aggregate));
+    for (const [start, window] of json.windows) {
+      state.windows.set(start, new Map(window.map(([k, a]) => [k, Aggregate.fromJSON(a)])));
+    }
+    for (const [id, count] of json.openStreams) state.openStreams.set(id, count);
+    return state;
+  }
+
+  private oldestWindowStart(): number {
+    const newest = this.maxStartMs - mod(this.maxStartMs, this.windowMs);
+    return newest - (RETAINED_WINDOWS - 1) * this.windowMs;
+  }
+
+  // Windows before the newest rarely change again: keep them as encodings, not histograms.
+  private freezeWindowsBefore(startMs: number): void {
+    for (const [start, window] of this.windows) {
+      if (start < startMs) for (const aggregate of window.values()) aggregate.freeze();
+    }
+  }
+
+  private dropOldWindows(): void {
+    const oldest = this.oldestWindowStart();
+    for (const start of this.windows.keys()) if (start < oldest) this.windows.delete(start);
+  }
+
+  private countStream(operation: Operation, streamId: string): void {
+    const delta = operation === 'stream_opened' ? 1 : operation === 'stream_closed' ? -1 : 0;
+    if (delta === 0) return;
+    const count = (this.openStreams.get(streamId) ?? 0) + delta;
+    this.openStreams.delete(streamId);
+    if (count !== 0) this.openStreams.set(streamId, count);
+    if (this.openStreams.size > MAX_TRACKED_STREAMS) {
+      const oldest = this.openStreams.keys().next();
+      if (oldest.done !== true) this.openStreams.delete(oldest.value);
+    }
+  }
+}
+
+// JSON array keys: collection names may contain any separator character.
+function keyOf(operation: Operation, tenantId: string, collection: string): string {
+  return JSON.stringify([operation, tenantId, collection]);
+}
+
+function parseKey(key: string): SummaryKey {
+  const [operation, tenantId, collection] = JSON.parse(key) as [Operation, string, string];
+  return { operation, tenantId, collection };
+}
+
+function aggregateIn(map: Map<string, Aggregate>, key: string): Aggregate {
+  let aggregate = map.get(key);
+  if (aggregate === undefined) {
+    aggregate = new Aggregate();
+    map.set(key, aggregate);
+  }
+  return aggregate;
+}
+
+// Event times before 1970 are impossible in practice, but keep windows aligned if they occur.
+function mod(value: number, divisor: number): number {
+  return ((value % divisor) + divisor) % divisor;
+}

@@ -1,0 +1,70 @@
+import { VectorAdminError } from './errors.js';
+import { Tenancy, type CollectionConfig, type Distance } from './types.js';
+
+/**
+ * A requested config: unset vector size (0) and distance fall back to defaults; unset tenancy
+ * means "whatever exists", or collection-per-tenant for a new collection.
+ */
+export type CollectionConfigRequest = Partial<CollectionConfig> & { readonly tenancy?: Tenancy };
+
+/** Defaults applied to unset fields of a requested config. */
+export interface CollectionDefaults {
+  readonly vectorSize: number;
+  readonly distance: Distance;
+  /** Qdrant accepts at most 65,536 dimensions. */
+  readonly maxVectorSize: number;
+}
+
+/** The store config for a request (tenancy is not the store's), or invalid_argument naming the field. */
+export function resolveCollectionConfig(
+  request: CollectionConfigRequest | undefined,
+  defaults: CollectionDefaults,
+  field = 'config',
+): CollectionConfig {
+  const vectorSize =
+    request?.vectorSize === undefined || request.vectorSize === 0
+      ? defaults.vectorSize
+      : request.vectorSize;
+  if (!Number.isInteger(vectorSize) || vectorSize < 1 || vectorSize > defaults.maxVectorSize) {
+    throw VectorAdminError.invalidField(
+      `${field}.vector_size`,
+      `must be 1-${defaults.maxVectorSize}`,
+    );
+  }
+  for (const key of ['shardNumber', 'replicationFactor', 'writeConsistencyFactor'] as const) {
+    const value = request?.[key];
+    if (value !== undefined && (value < 1 || value > 1024)) {
+      throw VectorAdminError.invalidField(`${field}.${snake(key)}`, 'must be 1-1024');
+    }
+  }
+  const config: CollectionConfig & { tenancy?: Tenancy } = {
+    ...request,
+    vectorSize,
+    distance: request?.distance ?? defaults.distance,
+  };
+  delete config.tenancy;
+  return config;
+}
+
+/** The tenancy a new collection gets for `request`. */
+export function requestedTenancy(request: CollectionConfigRequest | undefined): Tenancy {
+  return request?.tenancy ?? Tenancy.CollectionPerTenant;
+}
+
+/** Names of the fields that `requested` sets and `existing` holds differently. */
+export function configConflicts(
+  existing: CollectionConfig & { readonly tenancy?: Tenancy },
+  requested: CollectionConfigRequest,
+): string[] {
+  const conflicts: string[] = [];
+  for (const key of Object.keys(requested) as (keyof CollectionConfigRequest)[]) {
+    const want = requested[key];
+    if (want === undefined || (key === 'vectorSize' && want === 0)) continue;
+    if (JSON.stringify(existing[key]) !== JSON.stringify(want)) conflicts.push(snake(key));
+  }
+  return conflicts;
+}
+
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}

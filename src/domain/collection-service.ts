@@ -1,0 +1,197 @@
+import { VectorAdminError, hasErrorCode } from './errors.js';
+import type { CollectionNaming, CollectionRef } from './naming.js';
+import type { VectorStore } from './ports.js';
+import {
+  configConflicts,
+  requestedTenancy,
+  resolveCollectionConfig,
+  type CollectionConfigRequest,
+  type CollectionDefaults,
+} from './collection-config.js';
+import { placementOf, type CollectionView, type Placement } from './placement.js';
+import { SharedTables } from './shared-tables.js';
+import { Tenancy } from './types.js';
+
+export type { CollectionView, Placement } from './placement.js';
+
+/**
+ * Collection lifecycle for tenants, with a cache of placements for the ingest path. A table is
+ * the tenant's own collection or its partition of the table's shared collection, chosen by
+ * `tenancy` at creation; both behave alike to clients.
+ */
+export class CollectionService {
+  private readonly placements = new Map<string, Placement>();
+  private readonly shared: SharedTables;
+
+  constructor(
+    private readonly store: VectorStore,
+    readonly naming: CollectionNaming,
+    readonly defaults: CollectionDefaults,
+  ) {
+    this.shared = new SharedTables(store, naming);
+  }
+
+  /** Creates a collection; already_exists when the tenant has the table in either tenancy. */
+  async create(
+    tenantId: string,
+    table: string,
+    request?: CollectionConfigRequest,
+  ): Promise<CollectionView> {
+    const ref = this.naming.ref(tenantId, table);
+    const config = resolveCollectionConfig(request, this.defaults);
+    if (requestedTenancy(request) === Tenancy.SharedCollection) {
+      if ((await this.find(ref, false)) !== undefined) throw alreadyExists(ref);
+      return this.remember(await this.shared.join(ref, config, request));
+    }
+    if ((await this.shared.view(ref, false)) !== undefined) throw alreadyExists(ref);
+    await this.store.createCollection(ref.name, config);
+    return this.remember({ ref, config, tenancy: Tenancy.CollectionPerTenant, pointsCount: 0 });
+  }
+
+  /** Creates a collection unless present; failed_precondition when the present one differs. */
+  async ensure(
+    tenantId: string,
+    table: string,
+    request?: CollectionConfigRequest,
+  ): Promise<{ collection: CollectionView; created: boolean }> {
+    const ref = this.naming.ref(tenantId, table);
+    const config = resolveCollectionConfig(request, this.defaults);
+    const existing = await this.find(ref, true);
+    if (existing !== undefined)
+      return { collection: this.checked(existing, request), created: false };
+    if (requestedTenancy(request) === Tenancy.SharedCollection)
+      return {
+        collection: this.remember(await this.shared.join(ref, config, request)),
+        created: true,
+      };
+    try {
+      await this.store.createCollection(ref.name, config);
+    } catch (err) {
+      // Another caller created it between our look and our create: ensure still holds.
+      if (!hasErrorCode(err, 'already_exists')) throw err;
+      const raced = await this.find(ref, true);
+      if (raced === undefined) throw notFound(ref);
+      return { collection: this.checked(raced, request), created: false };
+    }
+    const view = { ref, config, tenancy: Tenancy.CollectionPerTenant, pointsCount: 0 };
+    return { collection: this.remember(view), created: true };
+  }
+
+  /** Describes a collection with the tenant's real point count; not_found when missing. */
+  async get(tenantId: string, table: string): Promise<CollectionView> {
+    const ref = this.naming.ref(tenantId, table);
+    const view = await this.find(ref, true);
+    if (view === undefined) throw notFound(ref);
+    return view;
+  }
+
+  /** The tenant's collections of both tenancies, sorted by table. */
+  async list(tenantId: string): Promise<CollectionView[]> {
+    const names = await this.store.listCollections(this.naming.tenantPrefix(tenantId));
+    const views: CollectionView[] = [];
+    for (const name of names) {
+      const ref = this.naming.parse(name);
+      if (ref?.tenantId !== tenantId) continue;
+      const stored = await this.store.getCollection(name);
+      // Deleted between list and describe: it is simply gone.
+      if (stored !== undefined)
+        views.push({
+          ref,
+          config: stored.config,
+          tenancy: Tenancy.CollectionPerTenant,
+          pointsCount: stored.pointsCount,
+        });
+    }
+    views.push(...(await this.shared.list(tenantId)));
+    return views.sort((a, b) =>
+      a.ref.table < b.ref.table ? -1 : a.ref.table > b.ref.table ? 1 : 0,
+    );
+  }
+
+  /** Deletes the tenant's table (its own collection, or its points of a shared one); false when there was none. */
+  async delete(tenantId: string, table: string): Promise<boolean> {
+    const ref = this.naming.ref(tenantId, table);
+    this.placements.delete(placementKey(ref));
+    const own = await this.store.deleteCollection(ref.name);
+    const left = await this.shared.leave(ref);
+    // Again: a write may have resolved the placement while the delete ran.
+    this.placements.delete(placementKey(ref));
+    return own || left;
+  }
+
+  /**
+   * Where the tenant's table is about to be written or read, from cache when possible; creates
+   * it when missing and `autoCreate` is given. not_found otherwise.
+   */
+  async placementForWrite(
+    ref: CollectionRef,
+    autoCreate: CollectionConfigRequest | undefined,
+  ): Promise<Placement> {
+    const cached = this.placements.get(placementKey(ref));
+    if (cached !== undefined) return cached;
+    const found = await this.find(ref, false);
+    if (found !== undefined) return placementOf(found);
+    if (autoCreate === undefined) throw notFound(ref);
+    return placementOf((await this.ensure(ref.tenantId, ref.table, autoCreate)).collection);
+  }
+
+  /** Forgets a cached placement, e.g. after the store reported the collection missing. */
+  forget(ref: CollectionRef): void {
+    this.placements.delete(placementKey(ref));
+    this.shared.forget(ref.table);
+  }
+
+  // The tenant's own collection wins should both exist (a create racing across tenancies).
+  private async find(ref: CollectionRef, withCount: boolean): Promise<CollectionView | undefined> {
+    const stored = await this.store.getCollection(ref.name);
+    if (stored !== undefined) {
+      return this.remember({
+        ref,
+        config: stored.config,
+        tenancy: Tenancy.CollectionPerTenant,
+        pointsCount: stored.pointsCount,
+      });
+    }
+    const shared = await this.shared.view(ref, withCount);
+    return shared === undefined ? undefined : this.remember(shared);
+  }
+
+  private remember(view: CollectionView): CollectionView {
+    this.placements.set(placementKey(view.ref), placementOf(view));
+    return view;
+  }
+
+  private checked(
+    view: CollectionView,
+    request: CollectionConfigRequest | undefined,
+  ): CollectionView {
+    const conflicts = configConflicts({ ...view.config, tenancy: view.tenancy }, request ?? {});
+    if (conflicts.length > 0) {
+      throw new VectorAdminError(
+        'failed_precondition',
+        `collection "${view.ref.table}" exists with a different ${conflicts.join(', ')}`,
+      );
+    }
+    return view;
+  }
+}
+
+/** not_found for a tenant's table, naming the table rather than the physical collection. */
+export function notFound(ref: CollectionRef): VectorAdminError {
+  return new VectorAdminError(
+    'not_found',
+    `collection "${ref.table}" of tenant "${ref.tenantId}" not found`,
+  );
+}
+
+// Keyed by tenant and table: a shared view's ref names the shared collection, not the tenant's.
+function placementKey(ref: CollectionRef): string {
+  return `${ref.tenantId}/${ref.table}`;
+}
+
+function alreadyExists(ref: CollectionRef): VectorAdminError {
+  return new VectorAdminError(
+    'already_exists',
+    `collection "${ref.table}" of tenant "${ref.tenantId}" already exists`,
+  );
+}

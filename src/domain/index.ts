@@ -1,0 +1,40 @@
+export { ErrorCode, VectorAdminError, hasErrorCode } from './errors.js';
+export type { FieldViolation, VectorAdminErrorOptions } from './errors.js';
+export { Distance, Tenancy } from './types.js';
+export type {
+  CollectionConfig,
+  Condition,
+  Filter,
+  HnswConfig,
+  MatchValue,
+  Payload,
+  Point,
+  PointId,
+  PointSelector,
+  RangeBounds,
+  ScoredPoint,
+  SearchQuery,
+  StoredCollection,
+} from './types.js';
+export { Operation } from './ports.js';
+export type { EventBus, EventBusState, OperationEvent, VectorStore } from './ports.js';
+export {
+  CollectionNaming,
+  validateTable,
+  validateTenantId,
+  isValidCollectionPrefix,
+} from './naming.js';
+export type { CollectionRef } from './naming.js';
+export { canonicalUuid, numericId, pointIdFromKey, pointIdKey, recordUuid } from './point-id.js';
+export { resolvePointId, validateBatch } from './batch-validation.js';
+export type { BatchLimits, BatchValidation, PointError, PointInput } from './batch-validation.js';
+export { ApiKeys } from './api-keys.js';
+export type { Principal } from './api-keys.js';
+export { configConflicts, resolveCollectionConfig } from './collection-config.js';
+export type { CollectionConfigRequest, CollectionDefaults } from './collection-config.js';
+export { CollectionService, notFound } from './collection-service.js';
+export type { CollectionView } from './collection-service.js';
+export { PointService } from './point-service.js';
+export type { PointLimits, UpsertOutcome } from './point-service.js';
+export type { LogFields, Logger } from './logger.js';
+export { ByteBudget } from './byte-budget.js';

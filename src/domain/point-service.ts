@@ -1,0 +1,188 @@
+import { VectorAdminError, hasErrorCode } from './errors.js';
+import {
+  validateBatch,
+  type BatchLimits,
+  type PointError,
+  type PointInput,
+} from './batch-validation.js';
+import type { CollectionConfigRequest } from './collection-config.js';
+import { notFound, type CollectionService } from './collection-service.js';
+import type { CollectionRef } from './naming.js';
+import type { Placement } from './placement.js';
+import type { VectorStore } from './ports.js';
+import {
+  assertNoReservedFilterKeys,
+  fromSharedHit,
+  sharedPointId,
+  tenantFilter,
+  toSharedPoint,
+} from './shared-points.js';
+import type { Filter, Point, PointId, PointSelector, ScoredPoint } from './types.js';
+
+/** The outcome of one batch: written whole, or rejected whole with every reason. */
+export interface UpsertOutcome {
+  readonly upserted: number;
+  readonly errors: readonly PointError[];
+  readonly vectorSize: number;
+  readonly payloadBytes: number;
+}
+
+/** Limits on point operations, configurable. */
+export interface PointLimits extends BatchLimits {
+  readonly maxSearchLimit: number;
+}
+
+/**
+ * Point writes and reads for tenants' collections. In a shared collection every operation is
+ * confined to the tenant's partition: ids are derived per tenant, every filter carries the
+ * tenant condition, and results come back with the tenant's own ids and payloads.
+ */
+export class PointService {
+  constructor(
+    private readonly store: VectorStore,
+    private readonly collections: CollectionService,
+    private readonly limits: PointLimits,
+  ) {}
+
+  /**
+   * Validates and writes one batch; resolves once it is durable. A batch with any bad point, or
+   * aimed at a missing collection without `autoCreate`, is rejected whole with reasons.
+   */
+  async upsert(
+    ref: CollectionRef,
+    inputs: readonly PointInput[],
+    autoCreate?: CollectionConfigRequest,
+  ): Promise<UpsertOutcome> {
+    let placement;
+    try {
+      placement = await this.collections.placementForWrite(ref, autoCreate);
+    } catch (err) {
+      if (!hasErrorCode(err, 'not_found')) throw err;
+      return rejected([{ index: 0, field: 'table', message: err.message }], 0);
+    }
+    const { vectorSize } = placement.config;
+    const checked = validateBatch(ref.tenantId, ref.table, inputs, vectorSize, this.limits);
+    if (!checked.ok) return rejected(checked.errors, vectorSize);
+    try {
+      await this.write(placement, checked.points);
+    } catch (err) {
+      if (!hasErrorCode(err, 'not_found')) throw err;
+      // Deleted behind our back: a stale cache must not fail every later write.
+      this.collections.forget(ref);
+      if (autoCreate === undefined)
+        return rejected([{ index: 0, field: 'table', message: notFound(ref).message }], vectorSize);
+      const recreated = await this.collections.placementForWrite(ref, autoCreate);
+      if (recreated.config.vectorSize !== vectorSize)
+        throw new VectorAdminError(
+          'failed_precondition',
+          'collection was re-created with another vector size',
+        );
+      await this.write(recreated, checked.points);
+    }
+    return {
+      upserted: checked.points.length,
+      errors: [],
+      vectorSize,
+      payloadBytes: checked.payloadBytes,
+    };
+  }
+
+  /** Deletes points by ids and/or filter; invalid_argument when neither is given. */
+  async deletePoints(
+    ref: CollectionRef,
+    ids: readonly PointId[],
+    filter: Filter | undefined,
+  ): Promise<void> {
+    if (ids.length === 0 && filter === undefined) {
+      throw VectorAdminError.invalidField('ids', 'give ids or a filter');
+    }
+    assertNoReservedFilterKeys(filter);
+    const placement = await this.collections.placementForWrite(ref, undefined);
+    let selector: PointSelector;
+    if (placement.kind === 'own') {
+      selector = { ids, ...(filter === undefined ? {} : { filter }) };
+    } else {
+      // Derived ids are the tenant's alone; only a given filter needs the tenant condition
+      // (without one, an empty filter would select the whole partition).
+      const tenantId = placement.tenantId;
+      selector = {
+        ids: ids.map((id) => sharedPointId(tenantId, id)),
+        ...(filter === undefined ? {} : { filter: tenantFilter(tenantId, filter) }),
+      };
+    }
+    await this.guard(ref, () => this.store.deletePoints(placement.name, selector));
+  }
+
+  /** Nearest points to `vector` in the collection. */
+  async search(
+    ref: CollectionRef,
+    vector: Float32Array,
+    limit: number,
+    filter: Filter | undefined,
+    withPayload: boolean,
+  ): Promise<ScoredPoint[]> {
+    assertNoReservedFilterKeys(filter);
+    const placement = await this.collections.placementForWrite(ref, undefined);
+    const { vectorSize } = placement.config;
+    if (vector.length !== vectorSize) {
+      throw VectorAdminError.invalidField(
+        'vector',
+        `has ${vector.length} dimensions, the collection has ${vectorSize}`,
+      );
+    }
+    if (!vector.every(Number.isFinite))
+      throw VectorAdminError.invalidField('vector', 'has a value that is not finite');
+    const effective = limit === 0 ? 10 : limit;
+    if (effective > this.limits.maxSearchLimit) {
+      throw VectorAdminError.invalidField('limit', `must be at most ${this.limits.maxSearchLimit}`);
+    }
+    if (placement.kind === 'own') {
+      const query = { vector, limit: effective, withPayload };
+      return this.guard(ref, () =>
+        this.store.search(placement.name, filter === undefined ? query : { ...query, filter }),
+      );
+    }
+    // The payload always comes back: it holds the tenant's own id.
+    const hits = await this.guard(ref, () =>
+      this.store.search(placement.name, {
+        vector,
+        limit: effective,
+        withPayload: true,
+        filter: tenantFilter(placement.tenantId, filter),
+      }),
+    );
+    return hits.map((hit) => fromSharedHit(hit, withPayload));
+  }
+
+  /** Points matching the filter. */
+  async count(ref: CollectionRef, filter: Filter | undefined, exact: boolean): Promise<number> {
+    assertNoReservedFilterKeys(filter);
+    const placement = await this.collections.placementForWrite(ref, undefined);
+    const effective = placement.kind === 'own' ? filter : tenantFilter(placement.tenantId, filter);
+    return this.guard(ref, () => this.store.count(placement.name, effective, exact));
+  }
+
+  private write(placement: Placement, points: readonly Point[]): Promise<void> {
+    if (placement.kind === 'own') return this.store.upsert(placement.name, points);
+    const tenantId = placement.tenantId;
+    return this.store.upsert(
+      placement.name,
+      points.map((point) => toSharedPoint(tenantId, point)),
+    );
+  }
+
+  /** Runs a store call; a collection gone behind our back is the table's not_found. */
+  private async guard<T>(ref: CollectionRef, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!hasErrorCode(err, 'not_found')) throw err;
+      this.collections.forget(ref);
+      throw notFound(ref);
+    }
+  }
+}
+
+function rejected(errors: readonly PointError[], vectorSize: number): UpsertOutcome {
+  return { upserted: 0, errors, vectorSize, payloadBytes: 0 };
+}

@@ -1,0 +1,106 @@
+import type {
+  CollectionConfig,
+  Filter,
+  Point,
+  PointSelector,
+  ScoredPoint,
+  SearchQuery,
+  StoredCollection,
+} from './types.js';
+
+/** How a collection will be used, so the store can prepare for it. */
+export interface CreateCollectionOptions {
+  /**
+   * A keyword payload key partitioning the collection by tenant (a shared table): Qdrant
+   * indexes it with `is_tenant: true`; stores without payload indexes ignore it.
+   */
+  readonly tenantKey?: string;
+}
+
+/**
+ * A vector store holding physical collections. Adapters translate library failures to
+ * VectorAdminError (not_found for a missing collection, unavailable when the store is down).
+ */
+export interface VectorStore {
+  /** Creates a collection; already_exists when present. */
+  createCollection(
+    name: string,
+    config: CollectionConfig,
+    options?: CreateCollectionOptions,
+  ): Promise<void>;
+  /** Describes a collection with its real point count; undefined when missing. */
+  getCollection(name: string): Promise<StoredCollection | undefined>;
+  /** Names of the collections whose name starts with `prefix`, sorted. */
+  listCollections(prefix: string): Promise<string[]>;
+  /** Deletes a collection; false when there was none. */
+  deleteCollection(name: string): Promise<boolean>;
+  /** Writes points (insert or replace by id); resolves once they are durable. */
+  upsert(name: string, points: readonly Point[]): Promise<void>;
+  /** Deletes the selected points; resolves once durable. */
+  deletePoints(name: string, selector: PointSelector): Promise<void>;
+  /** Nearest points by the collection's distance, scored as Qdrant scores them. */
+  search(name: string, query: SearchQuery): Promise<ScoredPoint[]>;
+  /** Points matching the filter (all points without one). */
+  count(name: string, filter: Filter | undefined, exact: boolean): Promise<number>;
+  /** Resolves when the store answers; throws unavailable otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where event delivery stands; writes are refused while `full`. */
+export interface EventBusState {
+  /** Accepted events not yet delivered. */
+  readonly pending: number;
+  /** At the bound: no more events are accepted. */
+  readonly full: boolean;
+  /** Whether events can be delivered now. */
+  readonly connected: boolean;
+  readonly lastError?: string;
+}
+
+/** Publishes operation events; `publish` returns once the event is safely queued. */
+export interface EventBus {
+  publish(event: OperationEvent): Promise<void>;
+  state(): EventBusState;
+  close(): Promise<void>;
+}
+
+/** The operations that produce events; the subject's last token. */
+export const Operation = {
+  CreateCollection: 'create_collection',
+  EnsureCollection: 'ensure_collection',
+  GetCollection: 'get_collection',
+  ListCollections: 'list_collections',
+  DeleteCollection: 'delete_collection',
+  Upsert: 'upsert',
+  DeletePoints: 'delete_points',
+  Search: 'search',
+  Count: 'count',
+  StreamOpened: 'stream_opened',
+  StreamClosed: 'stream_closed',
+} as const;
+export type Operation = (typeof Operation)[keyof typeof Operation];
+
+/** What happened in one operation: the `data` of its CloudEvent. */
+export interface OperationEvent {
+  readonly id: string;
+  readonly operation: Operation;
+  readonly tenantId: string;
+  /** Empty for tenant-wide operations (list). */
+  readonly table: string;
+  readonly collection: string;
+  readonly outcome: 'ok' | 'error';
+  /** gRPC status code name, e.g. OK, INVALID_ARGUMENT. */
+  readonly grpcCode: string;
+  readonly startedAt: Date;
+  readonly durationMs: number;
+  readonly points?: number;
+  readonly bytes?: number;
+  readonly vectorSize?: number;
+  readonly errorMessage?: string;
+  readonly streamId?: string;
+  readonly seq?: string;
+  /** W3C traceparent of the caller, when it sent one. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+}

@@ -1,0 +1,135 @@
+import { VectorAdminError, hasErrorCode } from './errors.js';
+import { configConflicts, type CollectionConfigRequest } from './collection-config.js';
+import type { CollectionNaming, CollectionRef } from './naming.js';
+import type { CollectionView } from './placement.js';
+import type { VectorStore } from './ports.js';
+import { TENANT_KEY, tenantFilter } from './shared-points.js';
+import { SharedTableRegistry } from './shared-table-registry.js';
+import { Tenancy, type CollectionConfig } from './types.js';
+
+/**
+ * Tenants' memberships of shared tables (issue 8; Qdrant's multitenancy advice): one physical
+ * collection per table, `naming.sharedName(table)`, partitioned by the `TENANT_KEY` payload
+ * field, and a registry of who joined. The physical collection outlives its members.
+ */
+export class SharedTables {
+  readonly registry: SharedTableRegistry;
+  // Physical configs never change once created, so they are cached until the store says gone.
+  private readonly configs = new Map<string, CollectionConfig>();
+
+  constructor(
+    private readonly store: VectorStore,
+    private readonly naming: CollectionNaming,
+  ) {
+    this.registry = new SharedTableRegistry(store, naming.registryName);
+  }
+
+  /** The tenant's shared table, with its own point count when `withCount`; undefined if none. */
+  async view(ref: CollectionRef, withCount: boolean): Promise<CollectionView | undefined> {
+    if (!(await this.registry.has(ref.tenantId, ref.table))) return undefined;
+    return this.#view(ref, withCount);
+  }
+
+  /**
+   * Joins the tenant to the table's shared collection, creating it with `config` when missing.
+   * failed_precondition when the shared collection differs from what `request` sets.
+   */
+  async join(
+    ref: CollectionRef,
+    config: CollectionConfig,
+    request: CollectionConfigRequest | undefined,
+  ): Promise<CollectionView> {
+    const name = this.naming.sharedName(ref.table);
+    let physical = await this.#config(name);
+    if (physical === undefined) {
+      try {
+        await this.store.createCollection(name, config, { tenantKey: TENANT_KEY });
+        physical = config;
+        this.configs.set(name, config);
+      } catch (err) {
+        // Another tenant made it between our look and our create: join that one.
+        if (!hasErrorCode(err, 'already_exists')) throw err;
+        physical = await this.#config(name);
+        if (physical === undefined) throw changed(ref, err);
+      }
+    }
+    const conflicts = configConflicts(
+      { ...physical, tenancy: Tenancy.SharedCollection },
+      request ?? {},
+    );
+    if (conflicts.length > 0) {
+      throw new VectorAdminError(
+        'failed_precondition',
+        `the shared collection of table "${ref.table}" has a different ${conflicts.join(', ')}`,
+      );
+    }
+    await this.registry.add(ref.tenantId, ref.table);
+    const view = await this.#view(ref, true);
+    if (view === undefined) throw changed(ref);
+    return view;
+  }
+
+  /**
+   * Deletes the tenant's points, then its membership; false when it had none. In this order a
+   * failure leaves the membership, so retrying the delete finishes the job.
+   */
+  async leave(ref: CollectionRef): Promise<boolean> {
+    if (!(await this.registry.has(ref.tenantId, ref.table))) return false;
+    const name = this.naming.sharedName(ref.table);
+    try {
+      await this.store.deletePoints(name, { filter: tenantFilter(ref.tenantId) });
+    } catch (err) {
+      if (!hasErrorCode(err, 'not_found')) throw err;
+      this.configs.delete(name);
+    }
+    return this.registry.remove(ref.tenantId, ref.table);
+  }
+
+  /** The tenant's shared tables with their point counts, sorted by table. */
+  async list(tenantId: string): Promise<CollectionView[]> {
+    const views: CollectionView[] = [];
+    for (const table of await this.registry.tables(tenantId)) {
+      const view = await this.#view(this.naming.ref(tenantId, table), true);
+      if (view !== undefined) views.push(view);
+    }
+    return views;
+  }
+
+  /** Forgets the cached config of a table's shared collection (the store reported it gone). */
+  forget(table: string): void {
+    this.configs.delete(this.naming.sharedName(table));
+  }
+
+  async #view(ref: CollectionRef, withCount: boolean): Promise<CollectionView | undefined> {
+    const name = this.naming.sharedName(ref.table);
+    const config = await this.#config(name);
+    if (config === undefined) return undefined;
+    let pointsCount = 0;
+    if (withCount) {
+      try {
+        pointsCount = await this.store.count(name, tenantFilter(ref.tenantId), true);
+      } catch (err) {
+        if (!hasErrorCode(err, 'not_found')) throw err;
+        this.configs.delete(name);
+        return undefined;
+      }
+    }
+    return { ref: { ...ref, name }, config, tenancy: Tenancy.SharedCollection, pointsCount };
+  }
+
+  async #config(name: string): Promise<CollectionConfig | undefined> {
+    const cached = this.configs.get(name);
+    if (cached !== undefined) return cached;
+    const stored = await this.store.getCollection(name);
+    if (stored !== undefined) this.configs.set(name, stored.config);
+    return stored?.config;
+  }
+}
+
+function changed(ref: CollectionRef, cause?: unknown): VectorAdminError {
+  return new VectorAdminError(
+    'unavailable',
+    `the shared collection of table "${ref.table}" changed during the call; retry`,
+    { cause },
+  );
+}

@@ -1,0 +1,26 @@
+export { DisabledEventBus } from './disabled-event-bus.js';
+export { NatsEventBus, createNatsEventBus } from './nats-event-bus.js';
+export type { NatsEventBusOptions } from './nats-event-bus.js';
+export {
+  MAX_ERROR_MESSAGE_CHARS,
+  operationEventSchema,
+  parseCloudEvent,
+  toCloudEvent,
+} from './cloud-event.js';
+export type { CloudEvent, OperationEventData } from './cloud-event.js';
+export {
+  EVENTS_STREAM_DEFAULTS,
+  eventsStreamConfig,
+  isStreamNotFound,
+  provisionEventsStream,
+} from './events-stream.js';
+export type { EventsStreamLimits } from './events-stream.js';
+export type { OutboxState } from './outbox.js';
+export {
+  ALERTS_SUBJECT,
+  EVENTS_SUBJECT_WILDCARD,
+  SUMMARIES_SUBJECT_WILDCARD,
+  eventSubject,
+  parseEventSubject,
+  summarySubject,
+} from './subjects.js';

@@ -1,0 +1,1 @@
+export { JsonLogger, silentLogger } from './json-logger.js';

@@ -1,0 +1,45 @@
+import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { runConsumer, type ConsumerHandle } from './consumer/index.js';
+import { hasErrorCode } from './domain/index.js';
+import { JsonLogger } from './logging/index.js';
+import { exitOnSignals } from './processes/index.js';
+
+/**
+ * Runs the metrics consumer until SIGINT/SIGTERM (then drains and exits 0). `--replay`
+ * rebuilds everything from the start of the events stream. Exit code 2 on bad configuration
+ * or a checkpoint that does not fit it; 1 when start-up fails otherwise or consuming stops by itself.
+ */
+export async function consumeMain(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  const logger = new JsonLogger(config.logLevel, { service: 'vectoradmin-consumer' });
+  // Handled from the start: until the consumer runs nothing is applied or acked, so a signal
+  // during start-up (e.g. while NATS is still unreachable) just exits.
+  let running: ConsumerHandle | undefined;
+  exitOnSignals(logger, () => running);
+  try {
+    running = await runConsumer(config, logger, { replay: argv.includes('--replay') });
+  } catch (err) {
+    if (err instanceof ConfigError || hasErrorCode(err, 'failed_precondition')) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    logger.error('start-up failed', { err });
+    process.exit(1);
+  }
+  const handle = running;
+  void handle.failed.then(async (err: unknown) => {
+    logger.error('the consumer stopped unexpectedly', { err });
+    await handle.stop().catch(() => undefined);
+    process.exit(1);
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await consumeMain();

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { ServerCredentials } from '@grpc/grpc-js';
+import { startGrpcServer, type RunningServer } from './api/index.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import {
+  ApiKeys,
+  CollectionNaming,
+  type EventBus,
+  type Logger,
+  type VectorStore,
+} from './domain/index.js';
+import { DisabledEventBus, createNatsEventBus } from './events/index.js';
+import { JsonLogger } from './logging/index.js';
+import { exitOnSignals } from './processes/index.js';
+import { createEmbeddedVectorStore, createQdrantVectorStore } from './stores/index.js';
+
+/** A running VectorAdmin service; `stop` shuts down in order: gRPC intake, events, store. */
+export interface VectorAdminProcess {
+  readonly port: number;
+  readonly server: RunningServer;
+  readonly events: EventBus;
+  readonly store: VectorStore;
+  stop(): Promise<void>;
+}
+
+/** Builds adapters from config and starts the gRPC server. */
+export async function startVectorAdmin(
+  config: Config,
+  logger: Logger,
+): Promise<VectorAdminProcess> {
+  const store =
+    config.store.kind === 'embedded'
+      ? await createEmbeddedVectorStore({
+          dataDir: config.store.dataDir,
+          logger: logger.child({ component: 'store' }),
+        })
+      : createQdrantVectorStore(config.store);
+  const events: EventBus = config.events.enabled
+    ? await createNatsEventBus({
+        ...config.events,
+        dataDir: config.dataDir,
+        flushTimeoutMs: config.shutdownTimeoutMs,
+        logger: logger.child({ component: 'events' }),
+      })
+    : new DisabledEventBus();
+  const keys = new ApiKeys(config.auth.tenantKeys, config.auth.adminKey);
+  const host = config.grpc.address.slice(0, config.grpc.address.lastIndexOf(':'));
+  if (keys.devMode && !isLoopback(host)) {
+    await Promise.all([events.close(), store.close()]);
+    throw new ConfigError([
+      `no API keys are configured (dev mode), so VECTORADMIN_GRPC_ADDR must be loopback, not ${host}`,
+    ]);
+  }
+  const server = await startGrpcServer(
+    {
+      store,
+      events,
+      logger,
+      keys,
+      naming: new CollectionNaming(config.collections.prefix),
+      defaultVectorSize: config.collections.defaultVectorSize,
+      limits: {
+        maxPoints: config.limits.maxBatchPoints,
+        maxPayloadBytes: config.limits.maxPayloadBytes,
+        maxSearchLimit: config.limits.maxSearchLimit,
+      },
+      maxMessageBytes: config.grpc.maxMessageBytes,
+      streamWindow: config.grpc.streamWindow,
+      maxInflightBytes: config.grpc.maxInflightBytes,
+    },
+    config.grpc.address,
+    credentials(config),
+  );
+  logger.info('VectorAdmin serving', {
+    address: `${host}:${server.port}`,
+    store: config.store.kind,
+    dataDir: config.dataDir,
+    events: config.events.enabled ? config.events.natsUrl : 'off',
+    tls: config.grpc.tls !== undefined,
+  });
+  if (keys.devMode)
+    logger.warn('dev mode: no API keys configured, every call is allowed; loopback only');
+  return {
+    port: server.port,
+    server,
+    events,
+    store,
+    stop: async () => {
+      await server.stop(config.shutdownTimeoutMs);
+      await events.close();
+      await store.close();
+    },
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+}
+
+function credentials(config: Config): ServerCredentials {
+  const tls = config.grpc.tls;
+  if (tls === undefined) return ServerCredentials.createInsecure();
+  const ca = tls.caFile === undefined ? null : readFileSync(tls.caFile);
+  // With a CA, clients must present a certificate it signed (mutual TLS).
+  return ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
+    ca !== null,
+  );
+}
+
+/** Runs the service until SIGINT/SIGTERM; exit code 2 on bad configuration. */
+export async function serveMain(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  const logger = new JsonLogger(config.logLevel, { service: 'vectoradmin' });
+  let running: VectorAdminProcess | undefined;
+  exitOnSignals(logger, () => running);
+  try {
+    running = await startVectorAdmin(config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    logger.error('start-up failed', { err });
+    process.exit(1);
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await serveMain();

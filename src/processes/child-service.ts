@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { RssSampler } from './rss-sampler.js';
+
+/** Entry modules the bench runs as child processes, relative to src/ (or dist/). */
+export const ServiceEntry = {
+  Server: 'main-server',
+  Consumer: 'main-consumer',
+  Sink: 'bench/sink-main',
+} as const;
+export type ServiceEntry = (typeof ServiceEntry)[keyof typeof ServiceEntry];
+
+/** How to start one child service and know it is ready. */
+export interface NodeServiceOptions {
+  /** Short name for messages and the log file. */
+  readonly name: string;
+  readonly entry: ServiceEntry;
+  readonly args?: readonly string[];
+  /** The child's whole environment: nothing is inherited, so a run is reproducible. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The `msg` of the JSON log line (on stderr) that says the service is ready. */
+  readonly readyMessage: string;
+  /** Where the child's stderr goes, line for line. */
+  readonly logFile: string;
+  readonly startTimeoutMs?: number;
+  /** Sees every stderr line after start-up too, e.g. to echo warnings. */
+  readonly onLine?: (line: string) => void;
+}
+
+/** A running child service: its ready line's fields and its memory. */
+export interface NodeService {
+  readonly name: string;
+  readonly pid: number;
+  /** The fields of the ready line, e.g. `address`. */
+  readonly ready: Readonly<Record<string, unknown>>;
+  readonly rss: RssSampler;
+  readonly logFile: string;
+  /** Resolves when the process ends, for whatever reason. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Thrown when a child service exits or stays silent during start-up; carries its log tail. */
+export class ServiceStartError extends Error {
+  override readonly name = 'ServiceStartError';
+}
+
+/** Node arguments that run `entry` the way this module runs: TypeScript via tsx, or built JS. */
+export function nodeArgsFor(entry: ServiceEntry): string[] {
+  const typescript = import.meta.url.endsWith('.ts');
+  const file = fileURLToPath(new URL(`../${entry}.${typescript ? 'ts' : 'js'}`, import.meta.url));
+  return typescript ? ['--import', import.meta.resolve('tsx'), file] : [file];
+}
+
+/** Starts a child service and resolves once it logged `readyMessage`. */
+export async function startNodeService(options: NodeServiceOptions): Promise<NodeService> {
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  // Its own process group: a terminal's Ctrl-C reaches the parent, which stops children in order.
+  const child = spawn(process.execPath, [...nodeArgsFor(options.entry), ...(options.args ?? [])], {
+    env: options.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  const exitStatus = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve) => child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const exited = exitStatus.then(() => undefined);
+  if (child.stderr === null) throw new ServiceStartError(`${options.name}: no stderr pipe`);
+  const lines = createInterface({ input: child.stderr });
+  // The log closes only after the last line: lines may still arrive after 'exit'.
+  const drained = new Promise<void>((resolve) => lines.once('close', resolve));
+  // A bench interrupted by an exception must not leave servers behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  let tail = '';
+  try {
+    const ready = await waitReady(child, lines, log, options, (line) => {
+      tail = `${tail}${line}\n`.slice(-4000);
+    });
+    const rss = new RssSampler(child.pid ?? -1);
+    return {
+      name: options.name,
+      pid: child.pid ?? -1,
+      ready,
+      rss,
+      logFile: options.logFile,
+      exited: exitStatus,
+      stop: async (graceMs = 15_000) => {
+        rss.stop();
+        await terminate(child, exited, graceMs);
+        process.removeListener('exit', killOnExit);
+        await drained;
+        await closeLog(log);
+      },
+    };
+  } catch (err) {
+    await terminate(child, exited, 0);
+    process.removeListener('exit', killOnExit);
+    await drained;
+    await closeLog(log);
+    throw new ServiceStartError(
+      `${options.name} did not start: ${(err as Error).message}\n${tail}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+function waitReady(
+  child: ChildProcess,
+  lines: Interface,
+  log: WriteStream,
+  options: NodeServiceOptions,
+  onLine: (line: string) => void,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const timeoutMs = options.startTimeoutMs ?? 60_000;
+    const timer = setTimeout(
+      () => reject(new Error(`no "${options.readyMessage}" line within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`exited during start-up (code ${code}, signal ${signal})`));
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    lines.on('line', (line) => {
+      log.write(`${line}\n`);
+      onLine(line);
+      options.onLine?.(line);
+      const parsed = parseJsonLine(line);
+      if (parsed?.msg === options.readyMessage) {
+        clearTimeout(timer);
+        resolve(parsed);
+      }
+    });
+  });
+}
+
+function parseJsonLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+async function terminate(child: ChildProcess, exited: Promise<void>, graceMs: number) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function closeLog(log: WriteStream): Promise<void> {
+  return new Promise((resolve) => log.end(() => resolve()));
+}

@@ -1,0 +1,11 @@
+export { ServiceEntry, ServiceStartError, nodeArgsFor, startNodeService } from './child-service.js';
+export type { NodeService, NodeServiceOptions } from './child-service.js';
+export {
+  NatsServerMissingError,
+  findNatsServer,
+  natsReachable,
+  spawnNats,
+} from './nats-process.js';
+export type { SpawnedNats } from './nats-process.js';
+export { RssSampler } from './rss-sampler.js';
+export { exitOnSignals } from './exit-on-signals.js';

@@ -1,0 +1,115 @@
+import type { Table } from '@lancedb/lancedb';
+import { pointIdFromKey } from '../domain/point-id.js';
+import type { CollectionConfig, Payload, ScoredPoint, SearchQuery } from '../domain/types.js';
+import { scanPayloads, scanSearch } from './embedded-scan.js';
+import type { PayloadPredicate, ScanHit } from './embedded-scan.js';
+import {
+  higherIsBetter,
+  lanceDistanceType,
+  scoreFromLanceDistance,
+  scorerFor,
+  storedForm,
+} from './embedded-scoring.js';
+import { compileFilter } from './filter-match.js';
+import { sqlString } from './lance-arrow.js';
+
+/**
+ * Default for `inListMax`: up to this many matches, a filtered search prefilters natively with
+ * `id IN (...)`. DataFusion evaluates long IN lists slowly (25k ids over 50k rows: ~1.5 s), so
+ * beyond it the search oversamples unfiltered results instead.
+ */
+export const DEFAULT_IN_LIST_MAX = 512;
+
+/**
+ * Exact nearest neighbours with Qdrant's scores. LanceDB's flat (SIMD) scan does the work
+ * for cosine, dot and euclid; filters are evaluated in JS on the payload of every returned
+ * row, so a result always matches its filter; manhattan, which LanceDB lacks, is scored in JS.
+ */
+export async function exactSearch(
+  table: Table,
+  config: CollectionConfig,
+  search: SearchQuery,
+  inListMax = DEFAULT_IN_LIST_MAX,
+): Promise<ScoredPoint[]> {
+  const query = storedForm(config.distance, search.vector);
+  const predicate = search.filter === undefined ? undefined : compileFilter(search.filter);
+  const lanceType = lanceDistanceType(config.distance);
+  if (lanceType === undefined) {
+    const scorer = scorerFor(config.distance);
+    const options = { limit: search.limit, predicate, withPayload: search.withPayload };
+    const hits = await scanSearch(table, scorer, higherIsBetter(config.distance), query, options);
+    return hits.map((hit) => toScoredPoint(hit, search.withPayload));
+  }
+  const native = (limit: number, where: string | undefined, withPayload: boolean) =>
+    nativeSearch(table, config, lanceType, query, { limit, where, withPayload });
+  if (predicate === undefined) {
+    const hits = await native(search.limit, undefined, search.withPayload);
+    return hits.map((hit) => toScoredPoint(hit, search.withPayload));
+  }
+  const hits = await filteredSearch(table, predicate, search.limit, inListMax, native);
+  return hits.map((hit) => toScoredPoint(hit, search.withPayload));
+}
+
+type NativeSearch = (
+  limit: number,
+  where: string | undefined,
+  withPayload: boolean,
+) => Promise<ScanHit[]>;
+
+/**
+ * The top `limit` rows whose payload matches. A payload scan counts the matches first: few
+ * are looked up by id; many are found by fetching the unfiltered top `fetch` and filtering,
+ * which is exact once `limit` matches are among them (every unfetched row ranks lower), and
+ * `fetch` grows until they are or the table is exhausted.
+ */
+async function filteredSearch(
+  table: Table,
+  predicate: PayloadPredicate,
+  limit: number,
+  inListMax: number,
+  native: NativeSearch,
+): Promise<ScanHit[]> {
+  const scan = await scanPayloads(table, predicate, inListMax);
+  if (scan.matches === 0) return [];
+  const matching = (hits: ScanHit[]) =>
+    hits.filter((hit) => predicate(JSON.parse(hit.payload!) as Payload));
+  if (scan.matches <= inListMax) {
+    // Rechecked because a write may have landed since the scan.
+    return matching(await native(limit, `id IN (${scan.ids.map(sqlString).join(', ')})`, true));
+  }
+  let fetch = Math.ceil(((limit * scan.rows) / scan.matches) * 2);
+  for (;;) {
+    const hits = await native(fetch, undefined, true);
+    const found = matching(hits);
+    if (found.length >= limit || hits.length < fetch) return found.slice(0, limit);
+    fetch *= 4;
+  }
+}
+
+async function nativeSearch(
+  table: Table,
+  config: CollectionConfig,
+  lanceType: 'dot' | 'l2',
+  query: Float32Array,
+  options: { limit: number; where: string | undefined; withPayload: boolean },
+): Promise<ScanHit[]> {
+  let search = table
+    .vectorSearch(query)
+    .distanceType(lanceType)
+    .bypassVectorIndex()
+    .limit(options.limit)
+    .select(options.withPayload ? ['id', 'payload', '_distance'] : ['id', '_distance']);
+  if (options.where !== undefined) search = search.where(options.where);
+  const rows = (await search.toArray()) as { id: string; payload?: string; _distance: number }[];
+  return rows.map((row) => ({
+    id: row.id,
+    score: scoreFromLanceDistance(config.distance, row._distance),
+    payload: row.payload,
+  }));
+}
+
+function toScoredPoint(hit: ScanHit, withPayload: boolean): ScoredPoint {
+  const id = pointIdFromKey(hit.id);
+  if (!withPayload || hit.payload === undefined) return { id, score: hit.score };
+  return { id, score: hit.score, payload: JSON.parse(hit.payload) as Payload };
+}

@@ -1,0 +1,102 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Connection, Table } from '@lancedb/lancedb';
+import type { Schema } from 'apache-arrow';
+import { VectorAdminError } from '../domain/errors.js';
+import type { CollectionConfig } from '../domain/types.js';
+import { CompactionTracker } from './embedded-compaction.js';
+import { collectionSchema, configFromSchema } from './lance-arrow.js';
+import { collectionNotFound, toStoreError } from './lance-errors.js';
+
+/** An open table and what never changes about it. */
+export interface OpenCollection {
+  readonly table: Table;
+  readonly config: CollectionConfig;
+  /** The schema batches are built with (the table's, config included). */
+  readonly schema: Schema;
+  /** The table directory's identity, so a table dropped and recreated elsewhere is reopened. */
+  readonly identity: string;
+  /** Decides when to compact this table. */
+  readonly compaction: CompactionTracker;
+}
+
+/**
+ * Open LanceDB tables by collection name. Every lookup stats the table directory (a few µs)
+ * so a table dropped or recreated by another process is never served from a stale handle.
+ */
+export class LanceTableCache {
+  private readonly tables = new Map<string, Promise<OpenCollection>>();
+
+  constructor(
+    private readonly db: Connection,
+    private readonly dataDir: string,
+  ) {}
+
+  /** The open collection, reopened when its directory changed; not_found when missing. */
+  async get(name: string): Promise<OpenCollection> {
+    const identity = await this.identity(name);
+    if (identity === undefined) {
+      this.evict(name);
+      throw collectionNotFound(name);
+    }
+    const cached = this.tables.get(name);
+    if (cached !== undefined) {
+      const open = await cached.catch(() => undefined);
+      if (open?.identity === identity) return open;
+      if (this.tables.get(name) === cached) this.evict(name);
+    }
+    const opening = this.open(name, identity);
+    this.tables.set(name, opening);
+    opening.catch(() => {
+      if (this.tables.get(name) === opening) this.tables.delete(name);
+    });
+    return this.guard(name, 'open a collection', () => opening);
+  }
+
+  /** Identity of the table directory (device, inode, birth time); undefined when missing. */
+  async identity(name: string): Promise<string | undefined> {
+    try {
+      const s = await stat(path.join(this.dataDir, `${name}.lance`, '_versions'));
+      return `${s.dev}:${s.ino}:${s.birthtimeMs}`;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw toStoreError(err, `open collection "${name}"`);
+    }
+  }
+
+  /** Forgets a table and closes its handle. */
+  evict(name: string): void {
+    const cached = this.tables.get(name);
+    this.tables.delete(name);
+    void cached?.then(
+      (open) => open.table.close(),
+      () => undefined,
+    );
+  }
+
+  /** Closes every cached handle. */
+  closeAll(): void {
+    for (const name of [...this.tables.keys()]) this.evict(name);
+  }
+
+  /** Runs `fn`, translating failures; a failure on a table that vanished is not_found. */
+  async guard<T>(name: string, action: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof VectorAdminError) throw err;
+      if ((await this.identity(name).catch(() => '')) === undefined) {
+        this.evict(name);
+        throw collectionNotFound(name, err);
+      }
+      throw toStoreError(err, action);
+    }
+  }
+
+  private async open(name: string, identity: string): Promise<OpenCollection> {
+    const table = await this.db.openTable(name);
+    const config = configFromSchema(await table.schema(), name);
+    const compaction = new CompactionTracker(await table.countRows());
+    return { table, config, schema: collectionSchema(config), identity, compaction };
+  }
+}

@@ -1,0 +1,284 @@
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { connect } from '@lancedb/lancedb';
+import type { Connection } from '@lancedb/lancedb';
+import { ErrorCode, VectorAdminError } from '../domain/errors.js';
+import type { LogFields, Logger } from '../domain/logger.js';
+import { pointIdKey } from '../domain/point-id.js';
+import type { CreateCollectionOptions, VectorStore } from '../domain/ports.js';
+import type {
+  CollectionConfig,
+  Filter,
+  Point,
+  PointSelector,
+  ScoredPoint,
+  SearchQuery,
+  StoredCollection,
+} from '../domain/types.js';
+import { DEFAULT_COMPACTION_POLICY } from './embedded-compaction.js';
+import type { CommitRows, CompactionPolicy } from './embedded-compaction.js';
+import { scanPayloads } from './embedded-scan.js';
+import { exactSearch } from './embedded-search.js';
+import { ScanGate } from './embedded-scan-gate.js';
+import { compileFilter } from './filter-match.js';
+import { KeyedWriteQueue } from './embedded-write-queue.js';
+import { LanceTableCache } from './embedded-table-cache.js';
+import type { OpenCollection } from './embedded-table-cache.js';
+import { batchTable, collectionSchema, sqlString, upsertColumns } from './lance-arrow.js';
+import { alreadyExists, toStoreError } from './lance-errors.js';
+
+/** Options of the embedded (LanceDB) store. */
+export interface EmbeddedVectorStoreOptions {
+  /** Directory holding one LanceDB table per collection; created when missing. */
+  readonly dataDir: string;
+  /** When to compact a table in the background; default DEFAULT_COMPACTION_POLICY. */
+  readonly compaction?: CompactionPolicy;
+  /** Compaction keeps superseded table versions this long for reads in flight; default 60 s. */
+  readonly retainVersionsMs?: number;
+  /** Filtered searches with up to this many matches prefilter by id; default 512 (tuning). */
+  readonly filterInListMax?: number;
+  /** Flat searches that may run at once; default the number of cores. */
+  readonly maxConcurrentSearches?: number;
+  /** Logs background failures (compaction), which never fail a caller; default console.error. */
+  readonly logger?: Logger;
+}
+
+/** Creates the data directory and opens an embedded store on it. */
+export async function createEmbeddedVectorStore(
+  options: EmbeddedVectorStoreOptions,
+): Promise<EmbeddedVectorStore> {
+  const dataDir = path.resolve(options.dataDir);
+  try {
+    await mkdir(dataDir, { recursive: true });
+    return new EmbeddedVectorStore(await connect(dataDir), dataDir, options);
+  } catch (err) {
+    throw toStoreError(err, `open ${dataDir}`);
+  }
+}
+
+/**
+ * VectorStore on embedded LanceDB: one table per collection (id, vector, payload JSON), the
+ * config in the table's schema metadata so it commits atomically with the table. Writes are
+ * serialized per collection; searches are exact.
+ */
+export class EmbeddedVectorStore implements VectorStore {
+  private readonly tables: LanceTableCache;
+  private readonly writes = new KeyedWriteQueue();
+  private readonly compaction: CompactionPolicy;
+  private readonly retainVersionsMs: number;
+  private readonly filterInListMax: number | undefined;
+  private readonly scans: ScanGate;
+  private readonly logBackgroundError: (message: string, fields: LogFields) => void;
+  private closed = false;
+
+  constructor(
+    private readonly db: Connection,
+    private readonly dataDir: string,
+    options: Omit<EmbeddedVectorStoreOptions, 'dataDir'> = {},
+  ) {
+    this.tables = new LanceTableCache(db, dataDir);
+    this.compaction = options.compaction ?? DEFAULT_COMPACTION_POLICY;
+    this.retainVersionsMs = options.retainVersionsMs ?? 60_000;
+    this.filterInListMax = options.filterInListMax;
+    this.scans = new ScanGate(options.maxConcurrentSearches ?? availableParallelism());
+    const logger = options.logger;
+    this.logBackgroundError =
+      logger === undefined
+        ? (m, fields) => console.error(m, fields)
+        : (m, fields) => logger.error(m, fields);
+  }
+
+  /** `options.tenantKey` is ignored: filters scan every payload, there are no payload indexes. */
+  async createCollection(
+    name: string,
+    config: CollectionConfig,
+    _options?: CreateCollectionOptions,
+  ): Promise<void> {
+    return this.enqueue(name, async () => {
+      const exists = async () => (await this.tables.identity(name)) !== undefined;
+      if (await exists()) throw alreadyExists(name);
+      try {
+        await this.db.createEmptyTable(name, collectionSchema(config));
+      } catch (err) {
+        // Another process may have created it since the check.
+        if (await exists()) throw alreadyExists(name, err);
+        throw toStoreError(err, 'create a collection');
+      }
+    });
+  }
+
+  async getCollection(name: string): Promise<StoredCollection | undefined> {
+    try {
+      return await this.tables.guard(name, 'describe a collection', async () => {
+        const open = await this.collection(name);
+        return { name, config: open.config, pointsCount: await open.table.countRows() };
+      });
+    } catch (err) {
+      if (err instanceof VectorAdminError && err.code === ErrorCode.NotFound) return undefined;
+      throw err;
+    }
+  }
+
+  async listCollections(prefix: string): Promise<string[]> {
+    this.assertOpen();
+    try {
+      const names: string[] = [];
+      for (let page = await this.db.tableNames(); page.length > 0;) {
+        names.push(...page);
+        page = await this.db.tableNames({ startAfter: page[page.length - 1]! });
+      }
+      return names.filter((n) => n.startsWith(prefix)).sort();
+    } catch (err) {
+      throw toStoreError(err, 'list collections');
+    }
+  }
+
+  async deleteCollection(name: string): Promise<boolean> {
+    return this.enqueue(name, () =>
+      this.tables.guard(name, 'delete a collection', async () => {
+        this.tables.evict(name);
+        if ((await this.tables.identity(name)) === undefined) return false;
+        try {
+          await this.db.dropTable(name);
+        } catch (err) {
+          if ((await this.tables.identity(name)) === undefined) return false;
+          throw err;
+        }
+        return true;
+      }),
+    );
+  }
+
+  async upsert(name: string, points: readonly Point[]): Promise<void> {
+    // Queued at once (call order), but the batch is built now, while the writes ahead run.
+    const prepared = this.collection(name).then((open) => ({
+      open,
+      columns: upsertColumns(points, open.config),
+    }));
+    prepared.catch(() => undefined); // Awaited by the task below; this marks it handled.
+    await this.enqueue(name, () =>
+      this.tables.guard(name, 'upsert points', async () => {
+        const { open: before, columns } = await prepared;
+        const open = await this.tables.get(name);
+        if (points.length === 0) return;
+        const data = open === before ? columns : upsertColumns(points, open.config);
+        const result = await open.table
+          .mergeInsert('id')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .execute(batchTable(open.schema, data));
+        this.afterWrite(name, open, {
+          inserted: result.numInsertedRows,
+          updated: result.numUpdatedRows,
+          deleted: result.numDeletedRows,
+        });
+      }),
+    );
+  }
+
+  async deletePoints(name: string, selector: PointSelector): Promise<void> {
+    await this.enqueue(name, () =>
+      this.tables.guard(name, 'delete points', async () => {
+        const open = await this.tables.get(name);
+        const keys = new Set((selector.ids ?? []).map(pointIdKey));
+        if (selector.filter !== undefined) {
+          const scan = await scanPayloads(open.table, compileFilter(selector.filter), Infinity);
+          for (const key of scan.ids) keys.add(key);
+        }
+        if (keys.size === 0) return;
+        const where = `id IN (${[...keys].map(sqlString).join(', ')})`;
+        const { numDeletedRows } = await open.table.delete(where);
+        this.afterWrite(name, open, { inserted: 0, updated: 0, deleted: numDeletedRows });
+      }),
+    );
+  }
+
+  async search(name: string, query: SearchQuery): Promise<ScoredPoint[]> {
+    return this.tables.guard(name, 'search', async () => {
+      const open = await this.collection(name);
+      if (query.vector.length !== open.config.vectorSize) {
+        throw VectorAdminError.invalidField(
+          'vector',
+          `has ${query.vector.length} dimensions, the collection has ${open.config.vectorSize}`,
+        );
+      }
+      return this.scans.run(() =>
+        exactSearch(open.table, open.config, query, this.filterInListMax),
+      );
+    });
+  }
+
+  async count(name: string, filter: Filter | undefined, _exact: boolean): Promise<number> {
+    // Always exact: a scan of the payload column is cheap next to any vector work.
+    return this.tables.guard(name, 'count points', async () => {
+      const open = await this.collection(name);
+      if (filter === undefined) return open.table.countRows();
+      return (await scanPayloads(open.table, compileFilter(filter), 0)).matches;
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    try {
+      await access(this.dataDir, constants.R_OK | constants.W_OK);
+    } catch (err) {
+      const message = 'embedded store data directory is not writable';
+      throw new VectorAdminError(ErrorCode.Unavailable, message, { cause: err });
+    }
+  }
+
+  /** Compacts a collection's table now, queued behind its pending writes. */
+  async compact(name: string): Promise<void> {
+    await this.enqueue(name, () => this.optimize(name));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writes.drain();
+    this.tables.closeAll();
+    this.db.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private afterWrite(name: string, open: OpenCollection, commit: CommitRows): void {
+    if (!open.compaction.record(commit, this.compaction)) return;
+    // Queued behind this write, ahead of the next one: a compaction never races a commit.
+    this.writes
+      .run(name, async () => {
+        if (!this.closed) await this.optimize(name);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof VectorAdminError && err.code === ErrorCode.NotFound) return;
+        this.logBackgroundError('embedded store: compaction failed', { collection: name, err });
+      });
+  }
+
+  private optimize(name: string): Promise<void> {
+    return this.tables.guard(name, 'compact', async () => {
+      const open = await this.tables.get(name);
+      await open.table.optimize({ cleanupOlderThan: new Date(Date.now() - this.retainVersionsMs) });
+      open.compaction.reset(await open.table.countRows());
+    });
+  }
+
+  /** Queues a write; queued writes still run when close() is called after them. */
+  private enqueue<T>(name: string, task: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    return this.writes.run(name, task);
+  }
+
+  private collection(name: string): Promise<OpenCollection> {
+    this.assertOpen();
+    return this.tables.get(name);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new VectorAdminError(ErrorCode.Unavailable, 'embedded store is closed');
+  }
+}

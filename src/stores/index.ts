@@ -1,0 +1,4 @@
+export { createEmbeddedVectorStore, EmbeddedVectorStore } from './embedded-vector-store.js';
+export type { EmbeddedVectorStoreOptions } from './embedded-vector-store.js';
+export { createQdrantVectorStore, QdrantVectorStore } from './qdrant-vector-store.js';
+export type { QdrantVectorStoreOptions, QdrantWriteOrdering } from './qdrant-vector-store.js';

@@ -1,0 +1,188 @@
+import {
+  QdrantClientResourceExhaustedError,
+  QdrantClientTimeoutError,
+  QdrantClientUnexpectedResponseError,
+} from '@qdrant/js-client-rest';
+import { ErrorCode, VectorAdminError } from '../domain/errors.js';
+
+/** What a failed call was doing, for the error message. */
+export interface QdrantCallContext {
+  readonly operation: string;
+  readonly collection?: string;
+}
+
+/**
+ * The shape of `ApiError` from @qdrant/openapi-typescript-fetch, which the REST client throws
+ * for every non-2xx answer but does not re-export: recognised by shape, not by class.
+ */
+interface HttpFailure extends Error {
+  readonly status: number;
+  readonly data: unknown;
+  readonly headers: Headers;
+}
+
+function isHttpFailure(err: unknown): err is HttpFailure {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<HttpFailure>).status === 'number' &&
+    'data' in err &&
+    (err as Partial<HttpFailure>).headers instanceof Headers
+  );
+}
+
+// Socket-level failures (node:net and undici codes): the server was not reached or went away.
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+function errorCodeOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const code = (value as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True for fetch's `TypeError('fetch failed')` and raw socket errors, judged by their codes. */
+function isNetworkFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = errorCodeOf(err) ?? errorCodeOf(err.cause);
+  const nested = err.cause instanceof Error ? errorCodeOf(err.cause.cause) : undefined;
+  return (
+    (code !== undefined && NETWORK_CODES.has(code)) ||
+    (nested !== undefined && NETWORK_CODES.has(nested))
+  );
+}
+
+/** Qdrant's `ErrorResponse.status.error`: Qdrant's own words about a bad request. */
+function qdrantErrorText(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const status = (data as { status?: unknown }).status;
+  if (typeof status !== 'object' || status === null) return undefined;
+  const error = (status as { error?: unknown }).error;
+  return typeof error === 'string' ? error : undefined;
+}
+
+function retryAfterMsFromHeader(headers: Headers): number | undefined {
+  const seconds = Number(headers.get('retry-after') ?? Number.NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+}
+
+function subject(ctx: QdrantCallContext): string {
+  return ctx.collection === undefined
+    ? ctx.operation
+    : `${ctx.operation} on collection "${ctx.collection}"`;
+}
+
+function fromStatus(err: HttpFailure, ctx: QdrantCallContext): VectorAdminError {
+  const what = subject(ctx);
+  const cause = err;
+  switch (err.status) {
+    case 400:
+      return new VectorAdminError(
+        ErrorCode.InvalidArgument,
+        `${what}: ${qdrantErrorText(err.data) ?? 'rejected by Qdrant'}`,
+        { cause },
+      );
+    case 413:
+      // Qdrant's service.max_request_size_mb (32 by default) refused the body.
+      return new VectorAdminError(
+        ErrorCode.InvalidArgument,
+        `${what}: request too large for Qdrant`,
+        {
+          cause,
+        },
+      );
+    case 401:
+      return new VectorAdminError(
+        ErrorCode.Unauthenticated,
+        `${what}: Qdrant refused the API key`,
+        { cause },
+      );
+    case 403:
+      return new VectorAdminError(ErrorCode.PermissionDenied, `${what}: not permitted by Qdrant`, {
+        cause,
+      });
+    case 404:
+      return new VectorAdminError(ErrorCode.NotFound, `${what}: collection not found`, { cause });
+    case 409:
+      return new VectorAdminError(ErrorCode.AlreadyExists, `${what}: collection already exists`, {
+        cause,
+      });
+    case 507:
+      return new VectorAdminError(
+        ErrorCode.ResourceExhausted,
+        `${what}: Qdrant is out of storage`,
+        {
+          cause,
+        },
+      );
+    case 429: {
+      const retryAfterMs = retryAfterMsFromHeader(err.headers);
+      return new VectorAdminError(ErrorCode.ResourceExhausted, `${what}: Qdrant is rate limiting`, {
+        cause,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      });
+    }
+    case 408: // Qdrant's own operation timeout
+    case 502:
+    case 503: // also Qdrant's "shard unavailable"
+    case 504:
+      return new VectorAdminError(
+        ErrorCode.Unavailable,
+        `${what}: Qdrant is unavailable (${err.status})`,
+        {
+          cause,
+        },
+      );
+    default:
+      return new VectorAdminError(ErrorCode.Internal, `${what}: Qdrant failed (${err.status})`, {
+        cause,
+      });
+  }
+}
+
+/**
+ * Maps anything the Qdrant REST client throws to a VectorAdminError. Messages carry our own
+ * words plus, for 400s, Qdrant's description of the bad input; the raw error is the cause.
+ */
+export function toVectorAdminError(err: unknown, ctx: QdrantCallContext): VectorAdminError {
+  if (err instanceof VectorAdminError) return err;
+  const what = subject(ctx);
+  if (err instanceof QdrantClientResourceExhaustedError) {
+    // js-client-rest 1.18 builds retry_after from the first character of Retry-After
+    // (`headers.get(...)?.[0]`), so a value of 10 s or more arrives truncated; we pass on what it gives.
+    return new VectorAdminError(ErrorCode.ResourceExhausted, `${what}: Qdrant is rate limiting`, {
+      cause: err,
+      retryAfterMs: Math.round(err.retry_after * 1000),
+    });
+  }
+  if (err instanceof QdrantClientTimeoutError) {
+    // A write that timed out may still be applied: callers retry, and upsert/delete are idempotent.
+    return new VectorAdminError(ErrorCode.Unavailable, `${what}: Qdrant did not answer in time`, {
+      cause: err,
+    });
+  }
+  if (isHttpFailure(err)) return fromStatus(err, ctx);
+  if (isNetworkFailure(err)) {
+    return new VectorAdminError(ErrorCode.Unavailable, `${what}: Qdrant is unreachable`, {
+      cause: err,
+    });
+  }
+  if (err instanceof QdrantClientUnexpectedResponseError) {
+    return new VectorAdminError(ErrorCode.Internal, `${what}: unexpected answer from Qdrant`, {
+      cause: err,
+    });
+  }
+  return new VectorAdminError(ErrorCode.Internal, `${what}: Qdrant call failed`, { cause: err });
+}

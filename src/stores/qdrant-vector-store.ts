@@ -1,0 +1,302 @@
+import { QdrantClient } from '@qdrant/js-client-rest';
+import type { Schemas } from '@qdrant/js-client-rest';
+import { ErrorCode, VectorAdminError, hasErrorCode } from '../domain/errors.js';
+import type { CreateCollectionOptions, VectorStore } from '../domain/ports.js';
+import type {
+  CollectionConfig,
+  Filter,
+  Point,
+  PointId,
+  PointSelector,
+  ScoredPoint,
+  SearchQuery,
+  StoredCollection,
+} from '../domain/types.js';
+import {
+  fromCollectionInfo,
+  tenantIndexBody,
+  toCreateCollection,
+} from './qdrant-collection-config.js';
+import { toVectorAdminError } from './qdrant-errors.js';
+import type { QdrantCallContext } from './qdrant-errors.js';
+import { hasIdCondition, toQdrantFilter, uniqueIds } from './qdrant-filter.js';
+import type { QdrantFilter } from './qdrant-filter.js';
+import {
+  DEFAULT_MAX_REQUEST_BYTES,
+  chunkByRequestBytes,
+  dedupeById,
+  toPointStruct,
+} from './qdrant-upsert-batches.js';
+
+/** Qdrant's write ordering: how updates are sequenced across replicas. */
+export type QdrantWriteOrdering = 'weak' | 'medium' | 'strong';
+
+/** Settings of a QdrantVectorStore. */
+export interface QdrantVectorStoreOptions {
+  readonly url: string;
+  readonly apiKey?: string;
+  /** Per-request limit; a request past it fails as unavailable. */
+  readonly timeoutMs: number;
+  /** Default `weak`, Qdrant's own default. */
+  readonly writeOrdering?: QdrantWriteOrdering;
+  /** Largest upsert body sent in one request (estimated); default 16 MiB. */
+  readonly maxRequestBytes?: number;
+}
+
+/** A VectorStore on a Qdrant server through its REST API; keeps no state of its own. */
+export class QdrantVectorStore implements VectorStore {
+  readonly #client: QdrantClient;
+  readonly #ordering: QdrantWriteOrdering;
+  readonly #maxRequestBytes: number;
+  #closed = false;
+
+  constructor(
+    client: QdrantClient,
+    options: Omit<QdrantVectorStoreOptions, 'url' | 'apiKey' | 'timeoutMs'> = {},
+  ) {
+    this.#client = client;
+    this.#ordering = options.writeOrdering ?? 'weak';
+    this.#maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  }
+
+  /** With `options.tenantKey`, also indexes that key as Qdrant's tenant partition (`is_tenant`). */
+  async createCollection(
+    name: string,
+    config: CollectionConfig,
+    options: CreateCollectionOptions = {},
+  ): Promise<void> {
+    try {
+      await this.#call({ operation: 'create collection', collection: name }, () =>
+        this.#client.createCollection(name, toCreateCollection(config)),
+      );
+    } catch (err) {
+      // Qdrant refuses a taken name as bad input (400 "Collection `x` already exists!");
+      // only some builds answer 409. The name being taken afterwards is what decides.
+      if (hasErrorCode(err, ErrorCode.InvalidArgument) && (await this.#exists(name))) {
+        throw new VectorAdminError(
+          ErrorCode.AlreadyExists,
+          `create collection on collection "${name}": collection already exists`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    if (options.tenantKey !== undefined) await this.#indexTenantKey(name, options.tenantKey);
+  }
+
+  async getCollection(name: string): Promise<StoredCollection | undefined> {
+    try {
+      const info = await this.#call({ operation: 'get collection', collection: name }, () =>
+        this.#client.getCollection(name),
+      );
+      const config = fromCollectionInfo(name, info);
+      // Info's points_count is approximate (it lags optimisation); the exact count is the truth.
+      const pointsCount = await this.count(name, undefined, true);
+      return { name, config, pointsCount };
+    } catch (err) {
+      if (hasErrorCode(err, ErrorCode.NotFound)) return undefined;
+      throw err;
+    }
+  }
+
+  async listCollections(prefix: string): Promise<string[]> {
+    const { collections } = await this.#call({ operation: 'list collections' }, () =>
+      this.#client.getCollections(),
+    );
+    return collections
+      .map((c) => c.name)
+      .filter((n) => n.startsWith(prefix))
+      .sort();
+  }
+
+  async deleteCollection(name: string): Promise<boolean> {
+    try {
+      return await this.#call({ operation: 'delete collection', collection: name }, () =>
+        this.#client.deleteCollection(name),
+      );
+    } catch (err) {
+      // Qdrant answers `result: false` for a missing collection; older servers answered 404.
+      if (hasErrorCode(err, ErrorCode.NotFound)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Upserts with `wait=true`, so the ack means applied (and in the WAL). Bodies are split to
+   * stay under Qdrant's request size limit, and the chunks go one after another: a failure
+   * leaves the earlier chunks written, so a call is atomic only when it fits one request
+   * (the default 16 MiB takes 418 points of 1,536 floats, ~12 MiB of JSON). Retrying the
+   * whole call is safe: upsert by id is idempotent.
+   */
+  async upsert(name: string, points: readonly Point[]): Promise<void> {
+    const ctx = { operation: 'upsert', collection: name };
+    for (const chunk of chunkByRequestBytes(dedupeById(points), this.#maxRequestBytes)) {
+      const result = await this.#call(ctx, () =>
+        this.#client.upsert(name, {
+          wait: true,
+          ordering: this.#ordering,
+          points: chunk.map(toPointStruct),
+        }),
+      );
+      assertApplied(result, ctx);
+    }
+  }
+
+  /** Deletes ids and filter matches in one request: `should: [has_id, filter]` selects either. */
+  async deletePoints(name: string, selector: PointSelector): Promise<void> {
+    const ids = selector.ids ?? [];
+    const filter =
+      selector.filter === undefined
+        ? undefined
+        : toQdrantFilter(selector.filter, 'selector.filter');
+    let body: Schemas['PointsSelector'];
+    if (filter === undefined) {
+      if (ids.length === 0) return;
+      body = { points: uniqueIds(ids) };
+    } else if (ids.length === 0 || isEmptyFilter(filter)) {
+      body = { filter };
+    } else {
+      body = { filter: { should: [hasIdCondition(ids), filter] } };
+    }
+    const ctx = { operation: 'delete points', collection: name };
+    const result = await this.#call(ctx, () =>
+      this.#client.delete(name, { wait: true, ordering: this.#ordering, ...body }),
+    );
+    assertApplied(result, ctx);
+  }
+
+  async search(name: string, query: SearchQuery): Promise<ScoredPoint[]> {
+    if (query.limit < 1) return [];
+    const filter = query.filter === undefined ? undefined : toQdrantFilter(query.filter);
+    const { points } = await this.#call({ operation: 'search', collection: name }, () =>
+      this.#client.query(name, {
+        query: Array.from(query.vector),
+        limit: query.limit,
+        with_payload: query.withPayload,
+        ...(filter === undefined ? {} : { filter }),
+      }),
+    );
+    return points.map((p) => ({
+      id: toPointId(p.id),
+      score: p.score,
+      ...(query.withPayload ? { payload: p.payload ?? {} } : {}),
+    }));
+  }
+
+  async count(name: string, filter: Filter | undefined, exact: boolean): Promise<number> {
+    const qf = filter === undefined ? undefined : toQdrantFilter(filter);
+    const { count } = await this.#call({ operation: 'count', collection: name }, () =>
+      this.#client.count(name, { exact, ...(qf === undefined ? {} : { filter: qf }) }),
+    );
+    return count;
+  }
+
+  /** Asks `/readyz`: 200 once Qdrant accepts traffic (in a cluster: caught up, shards healthy). */
+  async ping(): Promise<void> {
+    try {
+      await this.#call({ operation: 'ping' }, () => this.#client.api().readyz({}));
+    } catch (err) {
+      if (
+        hasErrorCode(err, ErrorCode.FailedPrecondition) ||
+        hasErrorCode(err, ErrorCode.Unavailable)
+      ) {
+        throw err;
+      }
+      throw new VectorAdminError(ErrorCode.Unavailable, 'Qdrant is not ready', { cause: err });
+    }
+  }
+
+  /** Nothing to release (requests hold no session); later calls fail as failed_precondition. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Creates the tenant index, or drops the new collection and fails: a shared collection
+   * without it would still answer, but scan every tenant's points on each filtered call.
+   */
+  async #indexTenantKey(name: string, key: string): Promise<void> {
+    const ctx = { operation: 'create tenant index', collection: name };
+    try {
+      const result = await this.#call(ctx, () =>
+        this.#client.createPayloadIndex(name, {
+          wait: true,
+          ordering: this.#ordering,
+          ...tenantIndexBody(key),
+        }),
+      );
+      assertApplied(result, ctx);
+    } catch (err) {
+      await this.deleteCollection(name).catch(() => false);
+      throw err;
+    }
+  }
+
+  /** True when the collection exists; false also when that cannot be told. */
+  async #exists(name: string): Promise<boolean> {
+    try {
+      const { exists } = await this.#client.collectionExists(name);
+      return exists;
+    } catch {
+      return false;
+    }
+  }
+
+  async #call<T>(ctx: QdrantCallContext, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed)
+      throw new VectorAdminError(ErrorCode.FailedPrecondition, 'Qdrant store is closed');
+    try {
+      return await fn();
+    } catch (err) {
+      throw toVectorAdminError(err, ctx);
+    }
+  }
+}
+
+function isEmptyFilter(filter: QdrantFilter): boolean {
+  return filter.must === undefined && filter.should === undefined && filter.must_not === undefined;
+}
+
+/** With wait=true Qdrant answers `completed`; anything else means not (yet) applied. */
+function assertApplied(result: Schemas['UpdateResult'], ctx: QdrantCallContext): void {
+  if (result.status === 'completed') return;
+  throw new VectorAdminError(
+    ErrorCode.Unavailable,
+    `${ctx.operation} on collection "${ctx.collection ?? ''}": Qdrant answered "${result.status}" instead of applying the write`,
+  );
+}
+
+/** Qdrant ids come back as numbers or UUID strings; numbers stay numbers, UUIDs go lowercase. */
+function toPointId(id: Schemas['ExtendedPointId'] | bigint): PointId {
+  if (typeof id === 'string') return id.toLowerCase();
+  if (typeof id === 'bigint') {
+    // The REST client parses integers past 2^53 as BigInt where JSON.rawJSON exists (Node 21+).
+    if (id > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new VectorAdminError(ErrorCode.Internal, `point id ${id} is beyond 2^53 - 1`);
+    }
+    return Number(id);
+  }
+  return id;
+}
+
+/** Builds a QdrantVectorStore for `url`; invalid_argument when the client refuses the URL. */
+export function createQdrantVectorStore(options: QdrantVectorStoreOptions): QdrantVectorStore {
+  let client: QdrantClient;
+  try {
+    client = new QdrantClient({
+      url: options.url,
+      ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+      timeout: options.timeoutMs,
+      // The check is a fire-and-forget GET / that only logs; ping() is our readiness check.
+      checkCompatibility: false,
+    });
+  } catch (err) {
+    throw new VectorAdminError(ErrorCode.InvalidArgument, 'invalid Qdrant URL', { cause: err });
+  }
+  return new QdrantVectorStore(client, options);
+}

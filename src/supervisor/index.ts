@@ -1,0 +1,1 @@
+export { StartError, startCommand } from './start-command.js';

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chown, mkdtemp, readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { waitFor } from './wait-for.js';
+
+const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+/** The uid/gid a service runs as when tests run as root, so file permissions bind it. */
+const UNPRIVILEGED = 65534;
+
+/** A free loopback port: bound on 127.0.0.1:0, read back and released. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** True when file permissions cannot stop this process (root); services then drop to nobody. */
+export function runningAsRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** A temp data dir the service process may write (owned by it when it drops root). */
+export async function serviceDataDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  if (runningAsRoot()) await chown(dir, UNPRIVILEGED, UNPRIVILEGED);
+  return dir;
+}
+
+/** How to run `vector-admin serve` as its own process. */
+export interface ServiceProcessOptions {
+  /** Fixed across restarts, so clients reconnect to the same address. */
+  readonly port: number;
+  readonly dataDir: string;
+  /** Extra environment (keys, NATS, limits) on top of this process's. */
+  readonly env: Record<string, string>;
+  readonly startTimeoutMs?: number;
+}
+
+/** `vector-admin serve` in a child process: killable with SIGKILL and restartable. */
+export class ServiceProcess implements AsyncDisposable {
+  #child: ChildProcess | undefined;
+  #exited: Promise<number | string> = Promise.resolve(0);
+  #log = '';
+  /** How many times a run logged that it serves: a restart is up when this grows. */
+  #serving = 0;
+
+  private constructor(private readonly options: ServiceProcessOptions) {}
+
+  /** Spawns the service and resolves once it logged "VectorAdmin serving". */
+  static async start(options: ServiceProcessOptions): Promise<ServiceProcess> {
+    const service = new ServiceProcess(options);
+    try {
+      await service.launch();
+    } catch (err) {
+      await service[Symbol.asyncDispose]();
+      throw err;
+    }
+    return service;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.options.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Everything the service logged (JSON lines on stderr), across restarts. */
+  get log(): string {
+    return this.#log;
+  }
+
+  /** Its log lines at `level`, parsed. */
+  logLines(level: string): { msg: string; [key: string]: unknown }[] {
+    return this.#log
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; level: string })
+      .filter((line) => line.level === level);
+  }
+
+  /** Resident set size of the service process now, from /proc. */
+  async rssBytes(): Promise<number> {
+    const status = await readFile(`/proc/${this.pid ?? -1}/status`, 'utf8');
+    const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+    return kb * 1024;
+  }
+
+  /** Sends `signal` and resolves to the exit code or signal name. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | string> {
+    this.#child?.kill(signal);
+    return this.#exited;
+  }
+
+  /** Starts the service again on the same port and data dir. */
+  async restart(): Promise<void> {
+    await this.launch();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#child === undefined) return;
+    const child = this.#child;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  private async launch(): Promise<void> {
+    if (this.#child !== undefined) throw new Error('service process already running');
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+      env: {
+        ...process.env,
+        VECTORADMIN_GRPC_ADDR: this.address,
+        VECTORADMIN_DATA_DIR: this.options.dataDir,
+        VECTORADMIN_SHUTDOWN_TIMEOUT_MS: '2000',
+        ...this.options.env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(runningAsRoot() ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {}),
+    });
+    this.#child = child;
+    this.#exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        if (this.#child === child) this.#child = undefined;
+        resolve(code ?? signal ?? 'unknown');
+      });
+    });
+    const servingBefore = this.#serving;
+    let partial = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.#log = (this.#log + chunk).slice(-1_000_000);
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines)
+        if (line.includes('"msg":"VectorAdmin serving"')) this.#serving += 1;
+    });
+    await waitFor(
+      () => {
+        if (this.#child !== child) throw new Error(`service exited during start-up:\n${this.#log}`);
+        return this.#serving > servingBefore;
+      },
+      {
+        timeoutMs: this.options.startTimeoutMs ?? 30_000,
+        reason: `the service on ${this.address} to log "VectorAdmin serving"`,
+      },
+    );
+  }
+}

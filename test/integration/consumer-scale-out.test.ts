@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ConsumerLease,
+  LEASE_BUCKET,
+  SummaryState,
+  createTelemetry,
+  readSummaries,
+  runConsumer,
+  type ConsumerHandle,
+} from '../../src/consumer/index.js';
+import type { Config } from '../../src/config/index.js';
+import { hasErrorCode } from '../../src/domain/index.js';
+import { silentLogger } from '../../src/logging/index.js';
+import { eventRun, publishEvents } from '../helpers/consumer-events.js';
+import { startConsumerFixture, type ConsumerFixture } from '../helpers/consumer-stack.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const WINDOW_MS = 10_000;
+const TENANTS = Array.from({ length: 12 }, (_, i) => `tenant-${i}`);
+
+function start(config: Config): Promise<ConsumerHandle> {
+  return runConsumer(config, silentLogger, { telemetry: createTelemetry([]), tickMs: 100 });
+}
+
+function stats(handle: ConsumerHandle) {
+  return handle.dashboard().consumer;
+}
+
+function expectedSummaries(events: ReturnType<typeof eventRun>) {
+  const state = new SummaryState(WINDOW_MS);
+  for (const e of events) state.apply(e);
+  return state.summaries();
+}
+
+function partitionConfig(fx: ConsumerFixture, index: number, count: number): Config {
+  return fx.config({
+    VECTORADMIN_CONSUMER_PARTITIONS: String(count),
+    VECTORADMIN_CONSUMER_PARTITION: String(index),
+  });
+}
+
+test('consumer scale-out - three partitions count every event once and together equal one consumer', async () => {
+  await using fx = await startConsumerFixture('consumer partitions');
+  const events = eventRun(900, 71, Date.now() - 300_000, 250, TENANTS);
+  await publishEvents(fx.js, events.slice(0, 400));
+  const configs = [0, 1, 2].map((i) => partitionConfig(fx, i, 3));
+  const handles = await Promise.all(configs.map(start));
+  await waitFor(() => handles.every((h) => stats(h).applied + stats(h).skipped === 400), {
+    timeoutMs: 20_000,
+    reason: 'every partition saw the first 400 events',
+  });
+  // One partition restarts mid-run: its checkpoint carries it on.
+  await handles[1]?.stop();
+  await publishEvents(fx.js, events.slice(400));
+  handles[1] = await start(configs[1] as Config);
+  await waitFor(
+    () => handles.reduce((n, h) => n + stats(h).applied, 0) >= events.length - 400 * (2 / 3),
+    { timeoutMs: 20_000, reason: 'the rest applied', intervalMs: 50 },
+  );
+  await waitFor(() => handles.every((h) => stats(h).contiguous_seq === events.length), {
+    timeoutMs: 20_000,
+    reason: 'every partition reached the end of the stream',
+  });
+  const owners = new Map<string, number>();
+  for (const [index, handle] of handles.entries()) {
+    for (const s of handle.summaries()) {
+      const owner = owners.get(s.tenant_id) ?? index;
+      assert.equal(owner, index, `tenant ${s.tenant_id} counted by one partition only`);
+      owners.set(s.tenant_id, index);
+    }
+  }
+  assert.equal(owners.size, TENANTS.length, 'every tenant has an owner');
+  assert.ok(new Set(owners.values()).size > 1, 'the tenants are spread over partitions');
+  for (const handle of handles) await handle.stop();
+  assert.deepEqual(
+    await readSummaries(configs[0] as Config),
+    expectedSummaries(events),
+    'the partitions checkpoints together hold exactly the summaries of all events',
+  );
+});
+
+test('consumer scale-out - a second process on one durable stands by, then takes over without counting twice', async () => {
+  await using fx = await startConsumerFixture('consumer standby');
+  const config = fx.config({ VECTORADMIN_CONSUMER_LEASE_TTL_MS: '2000' });
+  const events = eventRun(600, 72, Date.now() - 200_000, 250, TENANTS);
+  await publishEvents(fx.js, events.slice(0, 300));
+  const active = await start(config);
+  let standby: ConsumerHandle | undefined;
+  const standbyStarted = start(config).then((h) => (standby = h));
+  await publishEvents(fx.js, events.slice(300, 500));
+  await waitFor(() => stats(active).applied === 500, {
+    timeoutMs: 20_000,
+    reason: 'the active process applied every event so far',
+  });
+  assert.equal(standby, undefined, 'the second process stands by while the lease is held');
+  await active.stop();
+  await standbyStarted;
+  const next = standby as unknown as ConsumerHandle;
+  await publishEvents(fx.js, events.slice(500));
+  await waitFor(() => stats(next).contiguous_seq === events.length, {
+    timeoutMs: 20_000,
+    reason: 'the standby took over and read to the end',
+  });
+  assert.equal(stats(next).applied, 100, 'only the events the first process had not counted');
+  assert.deepEqual(next.summaries(), expectedSummaries(events));
+  await next.stop();
+  assert.deepEqual(await readSummaries(config), expectedSummaries(events));
+});
+
+test('consumer scale-out - a process that lost its lease stops committing and says so', async () => {
+  await using fx = await startConsumerFixture('consumer lease lost');
+  const config = fx.config({ VECTORADMIN_CONSUMER_LEASE_TTL_MS: '1500' });
+  await publishEvents(fx.js, eventRun(50, 73, Date.now() - 60_000, 250, TENANTS));
+  const handle = await start(config);
+  await waitFor(() => stats(handle).applied === 50, { timeoutMs: 15_000, reason: 'applied' });
+  const kv = await fx.js.views.kv(LEASE_BUCKET);
+  await kv.put(fx.consumerName, JSON.stringify({ host: 'elsewhere', pid: 1 }));
+  const err = await handle.failed;
+  assert.ok(hasErrorCode(err, 'failed_precondition'), String(err));
+  await publishEvents(fx.js, eventRun(10, 74, Date.now() - 30_000, 250, TENANTS));
+  await assert.rejects(handle.checkpoint(), (e: unknown) => hasErrorCode(e, 'unavailable'));
+  await handle.stop().catch(() => undefined);
+  assert.equal((await kv.get(fx.consumerName))?.string().includes('elsewhere'), true);
+});
+
+test('consumer scale-out - a dead holder on this host is replaced at once, a live one elsewhere after its TTL', async () => {
+  await using fx = await startConsumerFixture('consumer lease takeover');
+  const ttlMs = 1500;
+  const options = {
+    nc: fx.nc,
+    ttlMs,
+    replicas: 1,
+    dataDir: fx.dataDir,
+    logger: silentLogger,
+  };
+  const first = await ConsumerLease.acquire({ ...options, key: 'dead-here' });
+  await first.release();
+  const kv = await fx.js.views.kv(LEASE_BUCKET);
+  const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+  assert.ok(deadPid !== undefined && deadPid > 0);
+  await kv.put('dead-here', JSON.stringify({ host: hostname(), pid: deadPid }));
+  const taken = await ConsumerLease.acquire({ ...options, key: 'dead-here' });
+  assert.ok(taken.valid, 'a killed holder on this host is taken over without waiting');
+  await taken.release();
+
+  await kv.put('live-elsewhere', JSON.stringify({ host: 'another-host', pid: process.pid }));
+  let acquired: ConsumerLease | undefined;
+  const waiting = ConsumerLease.acquire({ ...options, key: 'live-elsewhere' }).then(
+    (lease) => (acquired = lease),
+  );
+  await sleep(ttlMs / 2);
+  const holder = await kv.get('live-elsewhere');
+  assert.equal(acquired, undefined, 'no takeover while the other host key is alive');
+  assert.ok(holder?.string().includes('another-host'));
+  const lease = await waiting;
+  assert.ok(lease.valid, 'taken once the silent holder key expired');
+  await lease.release();
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { TENANT_KEY } from '../../src/domain/shared-points.js';
+import {
+  errorBody,
+  hasCode,
+  peerStore,
+  uniqueName,
+  withSpecPeer,
+} from '../helpers/qdrant-spec-peer.js';
+
+const CONFIG = { vectorSize: 4, distance: 'dot' } as const;
+
+void describe('qdrant store tenant index', () => {
+  void test('qdrant store - a tenant key is indexed as keyword with is_tenant, waiting until applied', async () => {
+    await withSpecPeer(async (peer) => {
+      const store = peerStore(peer);
+      const shared = uniqueName('shared');
+      const plain = uniqueName('plain');
+      await store.createCollection(shared, CONFIG, { tenantKey: TENANT_KEY });
+      await store.createCollection(plain, CONFIG);
+      const [index, ...more] = peer.requestsFor('create_field_index');
+      assert.equal(more.length, 0, 'a collection without a tenant key gets no index');
+      assert.equal(index?.path, `/collections/${shared}/index`);
+      assert.equal(index?.query.get('wait'), 'true');
+      assert.deepEqual(index?.body, {
+        field_name: TENANT_KEY,
+        field_schema: { type: 'keyword', is_tenant: true },
+      });
+      assert.deepEqual(
+        [...(peer.state.collections.get(shared)?.indexes.keys() ?? [])],
+        [TENANT_KEY],
+      );
+      // The index changes nothing the service reads back.
+      assert.deepEqual(
+        (await store.getCollection(shared))?.config,
+        (await store.getCollection(plain))?.config,
+      );
+    });
+  });
+
+  void test('qdrant store - a failed tenant index drops the new collection, so a retry starts clean', async () => {
+    await withSpecPeer(async (peer) => {
+      const store = peerStore(peer);
+      const name = uniqueName('retry');
+      peer.inject('create_field_index', {
+        kind: 'reply',
+        status: 503,
+        body: errorBody('Service unavailable'),
+      });
+      await assert.rejects(
+        store.createCollection(name, CONFIG, { tenantKey: TENANT_KEY }),
+        hasCode('unavailable'),
+      );
+      assert.equal(await store.getCollection(name), undefined, 'no collection without its index');
+      await store.createCollection(name, CONFIG, { tenantKey: TENANT_KEY });
+      assert.ok(peer.state.collections.get(name)?.indexes.has(TENANT_KEY));
+    });
+  });
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+test('config - defaults give an embedded store on 127.0.0.1:50051', () => {
+  const config = loadConfig({});
+  assert.equal(config.grpc.address, '127.0.0.1:50051');
+  assert.equal(config.store.kind, 'embedded');
+  assert.equal(config.collections.prefix, 'client_');
+  assert.equal(config.collections.defaultVectorSize, 1536);
+  assert.equal(config.events.enabled, true);
+  assert.ok(Object.isFrozen(config.grpc));
+});
+
+test('config - qdrant from host and port, timeout in seconds', () => {
+  const config = loadConfig({
+    VECTORADMIN_STORE: 'qdrant',
+    QDRANT_HOST: 'q1',
+    QDRANT_PORT: '7000',
+    QDRANT_TIMEOUT: '2.5',
+  });
+  assert.deepEqual(config.store, {
+    kind: 'qdrant',
+    url: 'http://q1:7000',
+    timeoutMs: 2500,
+    writeOrdering: 'weak',
+  });
+});
+
+test('config - every problem is reported at once', () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        VECTORADMIN_STORE: 'mongo',
+        QDRANT_PORT: 'x',
+        VECTORADMIN_GRPC_ADDR: 'nope',
+        VECTORADMIN_API_KEYS: 'acme',
+      }),
+    (err) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of ['VECTORADMIN_STORE', 'QDRANT_PORT', 'VECTORADMIN_GRPC_ADDR']) {
+        assert.ok(
+          err.problems.some((p) => p.startsWith(name)),
+          `${name} in ${err.problems.join('; ')}`,
+        );
+      }
+      return true;
+    },
+  );
+});
+
+test('config - tenant keys parse and duplicates are refused', () => {
+  const config = loadConfig({
+    VECTORADMIN_API_KEYS: 'acme:0123456789abcdef0, beta:fedcba98765432100',
+  });
+  assert.equal(config.auth.tenantKeys.get('acme'), '0123456789abcdef0');
+  assert.equal(config.auth.tenantKeys.size, 2);
+  assert.throws(
+    () => loadConfig({ VECTORADMIN_API_KEYS: 'a:0123456789abcdef0,a:0123456789abcdef1' }),
+    ConfigError,
+  );
+  assert.throws(() => loadConfig({ VECTORADMIN_API_KEYS: 'acme:short' }), ConfigError);
+});
+
+test('config - events can be switched off explicitly', () => {
+  assert.equal(loadConfig({ VECTORADMIN_EVENTS: 'off' }).events.enabled, false);
+});
