@@ -6,6 +6,12 @@ import { VectorAdminError, type Logger } from '../domain/index.js';
 /** The JetStream key-value bucket holding one lease per durable consumer. */
 export const LEASE_BUCKET = 'VECTORADMIN_CONSUMER_LEASES';
 
+/**
+ * The bucket's size bound. A lease is ~150 bytes; a bound keeps the reservation small on
+ * servers whose JetStream storage the events stream has mostly reserved.
+ */
+const LEASE_BUCKET_BYTES = 1 << 20;
+
 /** JetStream's "wrong last sequence": someone else wrote the key since we read it. */
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -140,7 +146,22 @@ export class ConsumerLease {
 }
 
 async function openBucket(nc: NatsConnection, ttlMs: number, replicas: number): Promise<KV> {
-  const kv = await nc.jetstream().views.kv(LEASE_BUCKET, { history: 1, ttl: ttlMs, replicas });
+  let kv: KV;
+  try {
+    kv = await nc.jetstream().views.kv(LEASE_BUCKET, {
+      history: 1,
+      ttl: ttlMs,
+      replicas,
+      max_bytes: LEASE_BUCKET_BYTES,
+    });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new VectorAdminError(
+      'failed_precondition',
+      `cannot open the consumer lease bucket ${LEASE_BUCKET} (1 MiB of JetStream file storage): ${reason}`,
+      { cause: err },
+    );
+  }
   // An existing bucket keeps the max_age it was made with; the configured TTL is the one.
   const status = await kv.status();
   if (status.ttl !== ttlMs) {

@@ -115,6 +115,7 @@ test('dashboard - a scripted run shows in traces, summaries, replay and the live
     await waitFor(() => receiver.spans.length >= total, {
       timeoutMs: 20_000,
       reason: `${total} spans over OTLP`,
+      detail: () => ({ spans: receiver.spans.length, consumerLog: consumer.log().slice(-4000) }),
     });
     await waitFor(
       async () =>

@@ -168,7 +168,7 @@ export class NatsServer {
     ];
     if (this.options.jetstream !== false) {
       lines.push(
-        `jetstream { store_dir: ${JSON.stringify(this.storeDir)}, max_mem_store: 64MB, max_file_store: 1GB }`,
+        `jetstream { store_dir: ${JSON.stringify(this.storeDir)}, max_mem_store: 64MB, max_file_store: 2GB }`,
       );
     }
     if (this.options.extraConfig !== undefined) lines.push(this.options.extraConfig);
