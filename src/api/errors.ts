@@ -1,5 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { VectorAdminError, type ErrorCode } from '../domain/index.js';
+import { encodeStatusDetails, STATUS_DETAILS_TRAILER } from './rpc-status.js';
 
 /** The one table from domain error codes to gRPC status codes. */
 const STATUS_BY_CODE: Record<ErrorCode, status> = {
@@ -32,12 +33,22 @@ export function toGrpcStatus(err: unknown): GrpcStatus {
   if (!(err instanceof VectorAdminError) || err.code === 'internal') {
     return { code: status.INTERNAL, details: 'internal error', metadata, exposed: false };
   }
-  // Field problems travel as `field-violation` trailers (`field: message`), so clients of any
-  // language can read them without google.rpc status details.
+  const code = STATUS_BY_CODE[err.code];
+  // Field problems and the retry hint travel twice: as google.rpc status details, which keep
+  // each field apart in every language, and as plain `field-violation` (`field: message`) and
+  // `retry-after-ms` trailers for tools that show raw trailers (grpcurl -v). Node's HTTP/2
+  // joins repeated trailers with ", ", so Node clients should read the details.
   for (const violation of err.violations)
     metadata.add('field-violation', printableAscii(`${violation.field}: ${violation.message}`));
   if (err.retryAfterMs !== undefined) metadata.set('retry-after-ms', String(err.retryAfterMs));
-  return { code: STATUS_BY_CODE[err.code], details: err.message, metadata, exposed: true };
+  if (err.violations.length > 0 || err.retryAfterMs !== undefined) {
+    const details = {
+      fieldViolations: err.violations,
+      ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
+    };
+    metadata.set(STATUS_DETAILS_TRAILER, encodeStatusDetails(code, err.message, details));
+  }
+  return { code, details: err.message, metadata, exposed: true };
 }
 
 // grpc-js throws on metadata values outside printable ASCII, which turned the reply into

@@ -3,6 +3,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { ConfigError, loadConfig, type Config } from '../config/index.js';
 import { consumeMain } from '../main-consumer.js';
 import { serveMain } from '../main-server.js';
+import { statusDetails } from '../client/index.js';
 import { UsageError } from './args.js';
 import { collectionsCommand } from './collections-command.js';
 import { ingestCommand } from './ingest-command.js';
@@ -64,7 +65,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
     } else if (typeof (err as Partial<ServiceError>).code === 'number') {
       const e = err as ServiceError;
-      const fields = e.metadata?.get('field-violation').map(String) ?? [];
+      const fields = statusDetails(e).fieldViolations.map((v) => `${v.field}: ${v.message}`);
       process.stderr.write(
         `error: ${e.details || e.message}${fields.length > 0 ? `\n  ${fields.join('\n  ')}` : ''}\n`,
       );

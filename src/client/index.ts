@@ -7,3 +7,5 @@ export type { StreamBatch, StreamOptions, StreamResult } from './upsert-streamer
 export { DEFAULT_RETRY, isRetryable } from './retry.js';
 export type { RetryPolicy } from './retry.js';
 export { plainId, wireId, wireVector } from './points.js';
+export { statusDetails } from './status-details.js';
+export type { StatusDetails } from './status-details.js';

@@ -1,32 +1,19 @@
 import { Client, credentials, status, type Metadata, type ServiceError } from '@grpc/grpc-js';
-import type { VectorAdminApi } from '../../src/client/index.js';
+import { statusDetails, type VectorAdminApi } from '../../src/client/index.js';
 import type * as pb from '../../src/gen/vectoradmin/v1/vectoradmin.js';
 
 /** How a call ended, as a client sees it: the status code, its text and the fields it named. */
 export interface Outcome<T = unknown> {
   readonly code: status;
   readonly details: string;
-  /** The `field` of every `field-violation` trailer ("field: message"). */
+  /** The `field` of every field violation in the status details. */
   readonly fields: string[];
   readonly value?: T;
 }
 
-// grpc-js receives repeated trailers joined into one value with ", " (Node's http2 joins
-// duplicate header fields), and messages contain ", " too: split only before "<field>: ".
-const NEXT_VIOLATION = /, (?=[a-z_]+(?:\[\d+\])?(?:\.[^\s:,]+)*: )/;
-
-/** The fields named in a failed call's `field-violation` trailers, unescaped. */
+/** The fields a failed call's status details name, in order. */
 export function violationFields(err: Partial<ServiceError>): string[] {
-  return (err.metadata?.get('field-violation') ?? [])
-    .flatMap((v) => String(v).split(NEXT_VIOLATION))
-    .map((text) => unescapeTrailer(text.slice(0, text.indexOf(': '))));
-}
-
-/** Trailers are printable ASCII: the service writes other characters as \\uXXXX. */
-function unescapeTrailer(text: string): string {
-  return text.replace(/\\u([0-9a-f]{4})/g, (_, hex: string) =>
-    String.fromCharCode(parseInt(hex, 16)),
-  );
+  return statusDetails(err).fieldViolations.map((v) => v.field);
 }
 
 /** Settles a call into an Outcome; anything that is not a gRPC status is rethrown. */

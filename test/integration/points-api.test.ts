@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { plainId, wireId, wireVector } from '../../src/client/index.js';
+import { plainId, statusDetails, wireId, wireVector } from '../../src/client/index.js';
 import { Distance, type Condition } from '../../src/gen/vectoradmin/v1/vectoradmin.js';
 import { seededRandom, wirePoints } from '../helpers/points.js';
 import {
@@ -75,6 +75,7 @@ describe('points api', () => {
     });
     const { points } = wirePoints(seededRandom(6), DIM, 0, 5);
     points[2] = { ...points[2]!, vector: wireVector(new Float32Array(3)) };
+    points[4] = { ...points[4]!, vector: wireVector(new Float32Array(DIM).fill(Number.NaN)) };
     const err = await api
       .upsert({ tenantId: '', table, seq: 1n, points, autoCreate: undefined })
       .then(
@@ -82,9 +83,17 @@ describe('points api', () => {
         (e: ServiceError) => e,
       );
     assert.equal(err.code, status.INVALID_ARGUMENT);
+    const { fieldViolations } = statusDetails(err);
     assert.deepEqual(
-      err.metadata.get('field-violation').map((v) => String(v).split(':')[0]),
-      ['points[2].vector'],
+      fieldViolations.map((v) => v.field),
+      ['points[2].vector', 'points[4].vector'],
+      'each bad point named apart in the google.rpc.BadRequest details',
+    );
+    assert.ok(fieldViolations.every((v) => v.message.length > 0));
+    assert.equal(
+      err.metadata.get('field-violation').map(String).join(', '),
+      fieldViolations.map((v) => `${v.field}: ${v.message}`).join(', '),
+      'the plain trailers say the same',
     );
     assert.equal(
       (await api.count({ tenantId: '', table, filter: undefined, exact: true })).count,
