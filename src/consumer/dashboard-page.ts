@@ -51,7 +51,7 @@ function legend(el, series) {
 function cell(tr, text, numeric) { var td = document.createElement('td'); td.textContent = text; if (numeric) td.className = 'n'; tr.appendChild(td); }
 function render(state) {
   var c = state.consumer;
-  document.getElementById('status').textContent = 'consumer ' + c.name + ' on ' + c.stream + ': ' + c.applied + ' events applied, ' + c.redelivered + ' redelivered, ' + c.duplicate + ' duplicates, ' + c.invalid + ' invalid; ' + c.stream_pending + ' waiting; ' + c.open_streams + ' open upsert streams; updated ' + new Date(state.generated_at).toLocaleTimeString();
+  document.getElementById('status').textContent = 'consumer ' + c.name + ' on ' + c.stream + (c.partition === '0/1' ? '' : ' (partition ' + c.partition + ', ' + c.skipped + ' events of other partitions)') + ': ' + c.applied + ' events applied, ' + c.redelivered + ' redelivered, ' + c.duplicate + ' duplicates, ' + c.invalid + ' invalid; ' + c.stream_pending + ' waiting; ' + c.open_streams + ' open upsert streams; updated ' + new Date(state.generated_at).toLocaleTimeString();
   var thr = [], lat = [];
   state.series.forEach(function (s, i) {
     thr.push({ color: colorOf(i), points: s.points.map(function (p) { return { x: p.t, y: p.ops }; }) });

@@ -4,7 +4,7 @@ import { parseCloudEvent, type CloudEvent } from '../events/index.js';
 import type { AppliedLog, Admission } from './applied-log.js';
 import type { EventMetrics } from './event-metrics.js';
 import { recordEventSpan } from './event-span.js';
-import { ownsSubject, WHOLE_STREAM, type Partition } from './partition.js';
+import { subjectFilter, WHOLE_STREAM, type Partition } from './partition.js';
 import type { SummaryState } from './summary-state.js';
 
 /** What the processor did with one message; `skipped`: another partition's event. */
@@ -41,20 +41,22 @@ export class EventProcessor {
   };
   /** Wall-clock time of the last applied event (the idle alert's reference). */
   lastAppliedAtMs: number;
+  private readonly owns: (subject: string) => boolean;
 
   constructor(
     readonly applied: AppliedLog,
     readonly summary: SummaryState,
     private readonly sinks: ProcessorSinks,
     now: number = Date.now(),
-    private readonly partition: Partition = WHOLE_STREAM,
+    partition: Partition = WHOLE_STREAM,
   ) {
     this.lastAppliedAtMs = now;
+    this.owns = subjectFilter(partition);
   }
 
   /** Handles the message at stream sequence `seq`, published on `subject`. */
   handle(seq: number, payload: Uint8Array, subject: string): Handled {
-    if (!ownsSubject(this.partition, subject)) {
+    if (!this.owns(subject)) {
       // Done for this partition's log too, so its sequences stay contiguous.
       this.applied.markDone(seq);
       return this.count('skipped');

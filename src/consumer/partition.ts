@@ -35,6 +35,26 @@ export function ownsSubject(partition: Partition, subject: string): boolean {
   return partitionOfTenant(tenantId, partition.count) === partition.index;
 }
 
+const MAX_REMEMBERED_SUBJECTS = 100_000;
+
+/**
+ * `ownsSubject` for one partition, remembering its answers: subjects repeat (tenants × tables ×
+ * operations), and the check runs for every event of every partition.
+ */
+export function subjectFilter(partition: Partition): (subject: string) => boolean {
+  if (partition.count <= 1) return () => true;
+  const known = new Map<string, boolean>();
+  return (subject) => {
+    let owned = known.get(subject);
+    if (owned === undefined) {
+      owned = ownsSubject(partition, subject);
+      if (known.size >= MAX_REMEMBERED_SUBJECTS) known.clear();
+      known.set(subject, owned);
+    }
+    return owned;
+  };
+}
+
 /**
  * The durable consumer's name (and checkpoint directory) of one partition: the configured
  * name for a single consumer, `<name>-p<index>-of-<count>` otherwise. A new partition count

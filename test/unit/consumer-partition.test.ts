@@ -7,6 +7,7 @@ import {
   partitionOfTenant,
   type Partition,
 } from '../../src/consumer/index.js';
+import { subjectFilter } from '../../src/consumer/partition.js';
 import { loadConfig } from '../../src/config/index.js';
 import { eventSubject } from '../../src/events/index.js';
 
@@ -23,6 +24,11 @@ test('consumer partition - every event subject belongs to exactly one partition'
       const owners = partitions(count).filter((p) => ownsSubject(p, subject));
       assert.equal(owners.length, 1);
       assert.equal(owners[0]?.index, partitionOfTenant(tenant, count));
+      for (const p of partitions(count)) {
+        const filter = subjectFilter(p);
+        assert.equal(filter(subject), ownsSubject(p, subject), 'the remembering filter agrees');
+        assert.equal(filter(subject), ownsSubject(p, subject), 'and agrees when it remembers');
+      }
     }),
     { numRuns: 2000 },
   );
