@@ -1,6 +1,11 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { runConsumer, type ConsumerHandle } from './consumer/index.js';
+import {
+  LeaseLostError,
+  runConsumer,
+  startSdkTelemetry,
+  type ConsumerHandle,
+} from './consumer/index.js';
 import { hasErrorCode } from './domain/index.js';
 import { JsonLogger } from './logging/index.js';
 import { exitOnSignals } from './processes/index.js';
@@ -20,26 +25,53 @@ export async function consumeMain(argv: readonly string[] = process.argv.slice(2
     process.exit(2);
   }
   const logger = new JsonLogger(config.logLevel, { service: 'vectoradmin-consumer' });
+  const replay = argv.includes('--replay');
+  // Created once: the SDK registers itself globally, and a lost lease restarts the consumer.
+  const telemetry = startSdkTelemetry();
+  // An unreachable OTLP endpoint costs the last spans, not a clean exit.
+  const shutdownTelemetry = () =>
+    telemetry.shutdown().catch((err: unknown) => logger.warn('cannot flush spans', { err }));
   // Handled from the start: until the consumer runs nothing is applied or acked, so a signal
-  // during start-up (e.g. while NATS is still unreachable) just exits.
+  // during start-up (e.g. while NATS is still unreachable or another process holds the lease)
+  // just exits.
   let running: ConsumerHandle | undefined;
-  exitOnSignals(logger, () => running);
-  try {
-    running = await runConsumer(config, logger, { replay: argv.includes('--replay') });
-  } catch (err) {
-    if (err instanceof ConfigError || hasErrorCode(err, 'failed_precondition')) {
-      process.stderr.write(`${(err as Error).message}\n`);
-      process.exit(2);
+  exitOnSignals(logger, () =>
+    running === undefined
+      ? undefined
+      : {
+          stop: async () => {
+            await running?.stop();
+            await shutdownTelemetry();
+          },
+        },
+  );
+  const start = async (replayNow: boolean): Promise<void> => {
+    try {
+      running = await runConsumer(config, logger, { replay: replayNow, telemetry });
+    } catch (err) {
+      if (err instanceof ConfigError || hasErrorCode(err, 'failed_precondition')) {
+        process.stderr.write(`${(err as Error).message}\n`);
+        process.exit(2);
+      }
+      logger.error('start-up failed', { err });
+      process.exit(1);
     }
-    logger.error('start-up failed', { err });
-    process.exit(1);
-  }
-  const handle = running;
-  void handle.failed.then(async (err: unknown) => {
-    logger.error('the consumer stopped unexpectedly', { err });
-    await handle.stop().catch(() => undefined);
-    process.exit(1);
-  });
+    const handle = running;
+    void handle.failed.then(async (err: unknown) => {
+      await handle.stop().catch(() => undefined);
+      if (err instanceof LeaseLostError) {
+        // What was not checkpointed is redelivered; start over from the checkpoint.
+        logger.warn('consumer lease lost; starting over from the checkpoint', { err });
+        running = undefined;
+        await start(false);
+        return;
+      }
+      logger.error('the consumer stopped unexpectedly', { err });
+      await shutdownTelemetry();
+      process.exit(1);
+    });
+  };
+  await start(replay);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await consumeMain();

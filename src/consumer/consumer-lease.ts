@@ -1,13 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nanos, NatsError, type KV, type NatsConnection } from 'nats';
+import { NatsError, type KV, type NatsConnection } from 'nats';
 import { VectorAdminError, type Logger } from '../domain/index.js';
 
 /** The JetStream key-value bucket holding one lease per durable consumer. */
 export const LEASE_BUCKET = 'VECTORADMIN_CONSUMER_LEASES';
 
 /**
- * The bucket's size bound. A lease is ~150 bytes; a bound keeps the reservation small on
+ * The bucket's size bound. A lease is ~250 bytes; a bound keeps the reservation small on
  * servers whose JetStream storage the events stream has mostly reserved.
  */
 const LEASE_BUCKET_BYTES = 1 << 20;
@@ -15,9 +17,20 @@ const LEASE_BUCKET_BYTES = 1 << 20;
 /** JetStream's "wrong last sequence": someone else wrote the key since we read it. */
 const WRONG_LAST_SEQUENCE = 10071;
 
-/** Who holds a lease: enough to tell a dead holder on this host from a live one elsewhere. */
+/** Settles `ConsumerLease.lost`: another process holds the lease, or it expired meanwhile. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+/**
+ * Who holds a lease. `token` tells this holder's own writes apart; the rest lets a standby
+ * tell a dead holder in its own host and PID namespace from a live one anywhere else.
+ */
 interface Holder {
+  readonly token: string;
   readonly host: string;
+  readonly bootId?: string;
+  readonly pidNamespace?: string;
   readonly pid: number;
   readonly dataDir: string;
   readonly since: string;
@@ -28,6 +41,7 @@ export interface ConsumerLeaseOptions {
   readonly nc: NatsConnection;
   /** The durable consumer's name: one active process per name. */
   readonly key: string;
+  /** The TTL of a new bucket; an existing bucket's own TTL is the one every process uses. */
   readonly ttlMs: number;
   /** Replicas of the lease bucket: the events stream's, so it survives what the stream does. */
   readonly replicas: number;
@@ -46,69 +60,75 @@ export interface ConsumerLeaseOptions {
  * with a compare-and-set on its revision, and a key nobody renews expires, which lets a standby
  * `create` it. The holder stops committing checkpoints once TTL/2 has passed since the last
  * renewal it sent (`valid`), well before anyone else can hold the key, so a holder cut off from
- * NATS never writes over its successor's checkpoint. A holder on this host whose process is
- * gone (killed) is taken over at once instead of after the TTL.
+ * NATS never writes over its successor's checkpoint. The TTL is the bucket's own, never the
+ * caller's, so processes configured differently still agree on it. A holder in this host and
+ * PID namespace whose process is gone (killed) is taken over at once instead of after the TTL.
  */
 export class ConsumerLease {
   private renewedAt: number;
+  private renewing = false;
   private timer: NodeJS.Timeout | undefined;
-  private markLost: (err: unknown) => void = () => undefined;
-  /** Settles when another process took the lease: this one must stop. */
-  readonly lost: Promise<unknown>;
+  private markLost: (err: LeaseLostError) => void = () => undefined;
+  /** Settles when the lease is gone (taken, or expired while NATS was away): stop now. */
+  readonly lost: Promise<LeaseLostError>;
 
   private constructor(
     private readonly kv: KV,
     private readonly options: ConsumerLeaseOptions,
+    /** The bucket's TTL, which may differ from the one configured. */
+    readonly ttlMs: number,
+    private readonly me: Holder,
     private revision: number,
     sentAt: number,
   ) {
     this.renewedAt = sentAt;
     this.lost = new Promise((resolve) => (this.markLost = resolve));
-    this.timer = setInterval(() => void this.renew(), Math.max(100, options.ttlMs / 3));
+    this.timer = setInterval(() => void this.renew(), Math.max(100, ttlMs / 3));
     this.timer.unref();
   }
 
   /** Waits until this process holds the lease (standing by while another one does). */
   static async acquire(options: ConsumerLeaseOptions): Promise<ConsumerLease> {
-    const kv = await openBucket(options.nc, options.ttlMs, options.replicas);
-    const me = JSON.stringify(holderOf(options.dataDir));
+    const { key, logger, signal } = options;
+    const { kv, ttlMs } = await openBucket(options);
+    const me = holderOf(options.dataDir);
     let announced = false;
     for (;;) {
-      options.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       const sentAt = performance.now();
-      const revision = await tryTake(kv, options.key, me);
+      let revision: number | undefined;
+      try {
+        revision = await tryTake(kv, key, JSON.stringify(me));
+      } catch (err) {
+        // NATS restarting or slow: a standby keeps waiting rather than dying.
+        logger.debug('cannot read the consumer lease yet', { key, err });
+      }
       if (revision !== undefined) {
-        if (announced) options.logger.info('took over the consumer lease', { key: options.key });
-        return new ConsumerLease(kv, options, revision, sentAt);
+        if (announced) logger.info('took over the consumer lease', { key });
+        return new ConsumerLease(kv, options, ttlMs, me, revision, sentAt);
       }
       if (!announced) {
-        const current = await kv.get(options.key).catch(() => null);
-        options.logger.info('standing by: another process holds this consumer', {
-          key: options.key,
+        const current = await kv.get(key).catch(() => null);
+        logger.info('standing by: another process holds this consumer', {
+          key,
           holder: current?.string(),
         });
         announced = true;
       }
-      await sleep(
-        Math.max(50, options.ttlMs / 4),
-        undefined,
-        options.signal ? { signal: options.signal } : {},
-      );
+      await sleep(Math.max(50, ttlMs / 4), undefined, signal ? { signal } : {});
     }
   }
 
   /** Whether checkpoints may still be committed under this lease. */
   get valid(): boolean {
-    return this.timer !== undefined && performance.now() - this.renewedAt < this.options.ttlMs / 2;
+    return this.timer !== undefined && performance.now() - this.renewedAt < this.ttlMs / 2;
   }
 
-  /** Throws unavailable unless `valid`: the guard in front of every checkpoint. */
+  /** Throws unavailable unless `valid`: the guard before a checkpoint and before its acks. */
   assertValid(): void {
     if (!this.valid) {
-      throw new VectorAdminError(
-        'unavailable',
-        `the consumer lease ${this.options.key} is not held`,
-      );
+      const message = `the consumer lease ${this.options.key} is not held`;
+      throw new VectorAdminError('unavailable', message);
     }
   }
 
@@ -121,9 +141,12 @@ export class ConsumerLease {
   }
 
   private async renew(): Promise<void> {
+    // One at a time: two renewals of one revision would make the second look like a rival's.
+    if (this.renewing || this.timer === undefined) return;
+    this.renewing = true;
     const sentAt = performance.now();
     try {
-      const value = JSON.stringify(holderOf(this.options.dataDir));
+      const value = JSON.stringify({ ...this.me, since: new Date().toISOString() });
       this.revision = await this.kv.update(this.options.key, value, this.revision);
       this.renewedAt = sentAt;
     } catch (err) {
@@ -132,28 +155,43 @@ export class ConsumerLease {
         this.options.logger.debug('cannot renew the consumer lease yet', { err });
         return;
       }
-      if (this.timer === undefined) return;
-      clearInterval(this.timer);
-      this.timer = undefined;
-      this.options.logger.error('lost the consumer lease to another process', {
-        key: this.options.key,
-      });
-      this.markLost(
-        new VectorAdminError('failed_precondition', `lost the consumer lease ${this.options.key}`),
-      );
+      await this.onConflict();
+    } finally {
+      this.renewing = false;
     }
+  }
+
+  // A renewal whose reply was lost (a timeout) may have landed: then the key is still ours.
+  private async onConflict(): Promise<void> {
+    const current = await this.kv.get(this.options.key).catch(() => undefined);
+    if (current === undefined) return; // cannot tell yet: the next renewal asks again
+    if (current?.operation === 'PUT' && tokenOf(current.string()) === this.me.token) {
+      this.revision = current.revision;
+      return;
+    }
+    if (this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const taken = current?.operation === 'PUT';
+    this.options.logger.error(
+      taken ? 'lost the consumer lease to another process' : 'the consumer lease expired',
+      { key: this.options.key, holder: taken ? current.string() : undefined },
+    );
+    this.markLost(new LeaseLostError(`lost the consumer lease ${this.options.key}`));
   }
 }
 
-async function openBucket(nc: NatsConnection, ttlMs: number, replicas: number): Promise<KV> {
+async function openBucket(options: ConsumerLeaseOptions): Promise<{ kv: KV; ttlMs: number }> {
   let kv: KV;
+  let ttlMs: number;
   try {
-    kv = await nc.jetstream().views.kv(LEASE_BUCKET, {
+    kv = await options.nc.jetstream().views.kv(LEASE_BUCKET, {
       history: 1,
-      ttl: ttlMs,
-      replicas,
+      ttl: options.ttlMs,
+      replicas: options.replicas,
       max_bytes: LEASE_BUCKET_BYTES,
     });
+    ttlMs = (await kv.status()).ttl;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new VectorAdminError(
@@ -162,17 +200,22 @@ async function openBucket(nc: NatsConnection, ttlMs: number, replicas: number): 
       { cause: err },
     );
   }
-  // An existing bucket keeps the max_age it was made with; the configured TTL is the one.
-  const status = await kv.status();
-  if (status.ttl !== ttlMs) {
-    const jsm = await nc.jetstreamManager();
-    const info = await jsm.streams.info(status.streamInfo.config.name);
-    await jsm.streams.update(info.config.name, { ...info.config, max_age: nanos(ttlMs) });
+  if (!(ttlMs > 0)) {
+    throw new VectorAdminError(
+      'failed_precondition',
+      `the consumer lease bucket ${LEASE_BUCKET} has no max_age, so a dead holder's lease would never expire; delete it (nats kv rm ${LEASE_BUCKET}) while no consumer runs`,
+    );
   }
-  return kv;
+  if (ttlMs !== options.ttlMs) {
+    options.logger.warn(
+      'the consumer lease bucket has its own TTL, which every consumer uses; to change it, stop every consumer and delete the bucket',
+      { bucket: LEASE_BUCKET, bucketTtlMs: ttlMs, configuredTtlMs: options.ttlMs },
+    );
+  }
+  return { kv, ttlMs };
 }
 
-/** Takes the key when it is free or its holder died on this host; its revision, or undefined. */
+/** Takes the key when it is free or its holder died here; its revision, or undefined. */
 async function tryTake(kv: KV, key: string, me: string): Promise<number | undefined> {
   try {
     return await kv.create(key, me);
@@ -181,7 +224,7 @@ async function tryTake(kv: KV, key: string, me: string): Promise<number | undefi
   }
   const current = await kv.get(key);
   if (current === null || current.operation !== 'PUT') return undefined;
-  if (!isDeadHereHolder(current.string())) return undefined;
+  if (!isDeadHolderHere(current.string())) return undefined;
   try {
     return await kv.update(key, me, current.revision);
   } catch (err) {
@@ -190,14 +233,19 @@ async function tryTake(kv: KV, key: string, me: string): Promise<number | undefi
   }
 }
 
-function isDeadHereHolder(value: string): boolean {
-  let holder: Partial<Holder>;
-  try {
-    holder = JSON.parse(value) as Partial<Holder>;
-  } catch {
+// Only a holder in this very host boot and PID namespace can be judged by its pid: containers
+// that share a hostname (host networking, a fixed compose hostname) have PID namespaces apart.
+function isDeadHolderHere(value: string): boolean {
+  const holder = parseHolder(value);
+  const here = holderOf('');
+  if (holder === undefined || here.bootId === undefined || here.pidNamespace === undefined) {
     return false;
   }
-  if (holder.host !== hostname() || typeof holder.pid !== 'number') return false;
+  const sameNamespace =
+    holder.host === here.host &&
+    holder.bootId === here.bootId &&
+    holder.pidNamespace === here.pidNamespace;
+  if (!sameNamespace || typeof holder.pid !== 'number') return false;
   try {
     process.kill(holder.pid, 0);
     return false;
@@ -207,7 +255,35 @@ function isDeadHereHolder(value: string): boolean {
 }
 
 function holderOf(dataDir: string): Holder {
-  return { host: hostname(), pid: process.pid, dataDir, since: new Date().toISOString() };
+  return {
+    token: randomUUID(),
+    host: hostname(),
+    ...optionalText('bootId', () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
+    ...optionalText('pidNamespace', () => readlinkSync('/proc/self/ns/pid')),
+    pid: process.pid,
+    dataDir,
+    since: new Date().toISOString(),
+  };
+}
+
+function optionalText<K extends string>(key: K, read: () => string): Partial<Record<K, string>> {
+  try {
+    return { [key]: read().trim() } as Record<K, string>;
+  } catch {
+    return {};
+  }
+}
+
+function parseHolder(value: string): Partial<Holder> | undefined {
+  try {
+    return JSON.parse(value) as Partial<Holder>;
+  } catch {
+    return undefined;
+  }
+}
+
+function tokenOf(value: string): string | undefined {
+  return parseHolder(value)?.token;
 }
 
 function errCode(err: unknown): number | undefined {

@@ -38,6 +38,7 @@ export class EventConsumer {
   private timer: NodeJS.Timeout | undefined;
   private loop: Promise<void> = Promise.resolve();
   private stopped = false;
+  private lastFailure: string | undefined;
   /** Messages in the stream not yet delivered to this consumer, as of the last delivery. */
   streamPending = 0;
   /** Completed checkpoints. */
@@ -106,7 +107,12 @@ export class EventConsumer {
   }
 
   private checkpointFailed(err: unknown): void {
-    this.options.logger.error('checkpoint failed; its events stay unacked', { err });
+    // Once per distinct reason: an outage fails every tick the same way.
+    const reason = err instanceof Error ? err.message : String(err);
+    const { logger } = this.options;
+    if (reason === this.lastFailure) logger.debug('checkpoint failed again', { err });
+    else logger.error('checkpoint failed; its events stay unacked', { err });
+    this.lastFailure = reason;
   }
 
   private async saveAndAck(): Promise<void> {
@@ -122,6 +128,7 @@ export class EventConsumer {
     }
     for (const m of covered) m.ack();
     this.checkpoints += 1;
+    this.lastFailure = undefined;
     const applied = this.options.processor.applied;
     if (applied.hasGaps) {
       // Sequences the stream no longer has never arrive; the ack floor closes those gaps.

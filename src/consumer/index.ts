@@ -4,7 +4,7 @@ export { readSavedSummaries, readSummaries } from './read-summaries.js';
 export type { SavedSummaries } from './read-summaries.js';
 export { durableName, partitionOfTenant, ownsSubject } from './partition.js';
 export type { Partition } from './partition.js';
-export { ConsumerLease, LEASE_BUCKET } from './consumer-lease.js';
+export { ConsumerLease, LEASE_BUCKET, LeaseLostError } from './consumer-lease.js';
 export { formatSummaries, SummaryFormat } from './summary-format.js';
 export type { LatencySummary, Summary } from './summary.js';
 export { SummaryState } from './summary-state.js';

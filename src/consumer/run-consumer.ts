@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, credsAuthenticator, type NatsConnection } from 'nats';
 import { ConfigError, type Config } from '../config/index.js';
 import type { Logger } from '../domain/index.js';
@@ -23,7 +24,10 @@ import { startSdkTelemetry, type ConsumerTelemetry } from './telemetry.js';
 export interface RunConsumerOptions {
   /** Start over: drop the checkpoint and the durable, and consume the stream from its start. */
   readonly replay?: boolean;
-  /** Where spans and metrics go (shut down by `stop`); the OTEL_*-configured Node SDK when absent. */
+  /**
+   * Where spans and metrics go; the caller shuts it down. When absent, the OTEL_*-configured
+   * Node SDK, which `stop` shuts down.
+   */
   readonly telemetry?: ConsumerTelemetry;
   /** How often to checkpoint, evaluate alerts, publish summaries and update the dashboard. */
   readonly tickMs?: number;
@@ -39,7 +43,10 @@ export interface ConsumerHandle {
   summaries(): Summary[];
   /** What the dashboard shows now. */
   dashboard(): DashboardState;
-  /** Settles with the error if consuming ends by itself; the process should then exit non-zero. */
+  /**
+   * Settles with the error if consuming ends by itself: a LeaseLostError when another process
+   * took over or the lease expired (stop, then run again to stand by), anything else a bug.
+   */
   readonly failed: Promise<unknown>;
   /** Checkpoints and acks now. */
   checkpoint(): Promise<void>;
@@ -71,7 +78,7 @@ export async function runConsumer(
   // restored again once the lease is held, since the previous holder may have moved it on.
   if (!replay) await restoreState(config, events.stream);
   const nc = await connectNats(events.natsUrl, events.credsFile, name);
-  const cleanup: (() => Promise<unknown>)[] = [() => nc.drain()];
+  const cleanup: (() => Promise<unknown>)[] = [() => closeNats(nc)];
   const unwind = async (): Promise<void> => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   };
@@ -106,7 +113,7 @@ export async function runConsumer(
       );
     }
     const telemetry = options.telemetry ?? startSdkTelemetry();
-    cleanup.push(() => telemetry.shutdown());
+    if (options.telemetry === undefined) cleanup.push(() => telemetry.shutdown());
     const processor = new EventProcessor(
       state.applied,
       state.summary,
@@ -114,14 +121,17 @@ export async function runConsumer(
       Date.now(),
       partition,
     );
-    const save = (): Promise<void> => {
+    const save = async (): Promise<void> => {
       lease.assertValid();
-      return writeCheckpoint(file, {
+      await writeCheckpoint(file, {
         stream: events.stream,
         consumer: name,
         applied: state.applied.toJSON(),
         summary: state.summary.toJSON(),
       });
+      // Again before the acks: a write that outlasted the lease must not ack what a successor
+      // may already have restored without (unacked, those events go to the successor).
+      lease.assertValid();
     };
     const consumer = new EventConsumer({
       nc,
@@ -221,6 +231,12 @@ function connectNats(
       ? {}
       : { authenticator: credsAuthenticator(readFileSync(credsFile)) }),
   });
+}
+
+// Drain needs a live connection; while NATS is away it would wait for it.
+async function closeNats(nc: NatsConnection): Promise<void> {
+  await Promise.race([nc.drain().catch(() => undefined), sleep(2000)]);
+  if (!nc.isClosed()) await nc.close();
 }
 
 function hostOf(address: string): string {
