@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import {
@@ -40,21 +41,31 @@ export async function consumeMain(argv: readonly string[] = process.argv.slice(2
       ? undefined
       : {
           stop: async () => {
-            await running?.stop();
-            await shutdownTelemetry();
+            try {
+              await running?.stop();
+            } finally {
+              await shutdownTelemetry();
+            }
           },
         },
   );
-  const start = async (replayNow: boolean): Promise<void> => {
-    try {
-      running = await runConsumer(config, logger, { replay: replayNow, telemetry });
-    } catch (err) {
-      if (err instanceof ConfigError || hasErrorCode(err, 'failed_precondition')) {
-        process.stderr.write(`${(err as Error).message}\n`);
-        process.exit(2);
+  const start = async (replayNow: boolean, restarting: boolean): Promise<void> => {
+    for (let delayMs = 1000; running === undefined; delayMs = Math.min(delayMs * 2, 30_000)) {
+      try {
+        running = await runConsumer(config, logger, { replay: replayNow, telemetry });
+      } catch (err) {
+        if (err instanceof ConfigError || hasErrorCode(err, 'failed_precondition')) {
+          process.stderr.write(`${(err as Error).message}\n`);
+          process.exit(2);
+        }
+        if (!restarting) {
+          logger.error('start-up failed', { err });
+          process.exit(1);
+        }
+        // Starting over right after NATS came back meets its passing errors: keep trying.
+        logger.warn('cannot start over yet; retrying', { err, delayMs });
+        await sleep(delayMs);
       }
-      logger.error('start-up failed', { err });
-      process.exit(1);
     }
     const handle = running;
     void handle.failed.then(async (err: unknown) => {
@@ -63,7 +74,7 @@ export async function consumeMain(argv: readonly string[] = process.argv.slice(2
         // What was not checkpointed is redelivered; start over from the checkpoint.
         logger.warn('consumer lease lost; starting over from the checkpoint', { err });
         running = undefined;
-        await start(false);
+        await start(false, true);
         return;
       }
       logger.error('the consumer stopped unexpectedly', { err });
@@ -71,7 +82,7 @@ export async function consumeMain(argv: readonly string[] = process.argv.slice(2
       process.exit(1);
     });
   };
-  await start(replay);
+  await start(replay, false);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await consumeMain();

@@ -16,6 +16,8 @@ const LEASE_BUCKET_BYTES = 1 << 20;
 
 /** JetStream's "wrong last sequence": someone else wrote the key since we read it. */
 const WRONG_LAST_SEQUENCE = 10071;
+/** JetStream's "insufficient resources": no storage left to reserve for the bucket. */
+const INSUFFICIENT_RESOURCES = 10047;
 
 /** Settles `ConsumerLease.lost`: another process holds the lease, or it expired meanwhile. */
 export class LeaseLostError extends Error {
@@ -66,7 +68,7 @@ export interface ConsumerLeaseOptions {
  */
 export class ConsumerLease {
   private renewedAt: number;
-  private renewing = false;
+  private renewing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private markLost: (err: LeaseLostError) => void = () => undefined;
   /** Settles when the lease is gone (taken, or expired while NATS was away): stop now. */
@@ -98,7 +100,7 @@ export class ConsumerLease {
       const sentAt = performance.now();
       let revision: number | undefined;
       try {
-        revision = await tryTake(kv, key, JSON.stringify(me));
+        revision = await tryTake(kv, key, me);
       } catch (err) {
         // NATS restarting or slow: a standby keeps waiting rather than dying.
         logger.debug('cannot read the consumer lease yet', { key, err });
@@ -137,13 +139,19 @@ export class ConsumerLease {
     if (this.timer === undefined) return;
     clearInterval(this.timer);
     this.timer = undefined;
+    // A renewal under way moves the revision the delete must name.
+    await this.renewing;
     await this.kv.delete(this.options.key, { previousSeq: this.revision }).catch(() => undefined);
   }
 
-  private async renew(): Promise<void> {
+  private renew(): Promise<void> {
     // One at a time: two renewals of one revision would make the second look like a rival's.
-    if (this.renewing || this.timer === undefined) return;
-    this.renewing = true;
+    if (this.renewing !== undefined || this.timer === undefined) return Promise.resolve();
+    this.renewing = this.renewOnce().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async renewOnce(): Promise<void> {
     const sentAt = performance.now();
     try {
       const value = JSON.stringify({ ...this.me, since: new Date().toISOString() });
@@ -156,8 +164,6 @@ export class ConsumerLease {
         return;
       }
       await this.onConflict();
-    } finally {
-      this.renewing = false;
     }
   }
 
@@ -193,10 +199,10 @@ async function openBucket(options: ConsumerLeaseOptions): Promise<{ kv: KV; ttlM
     });
     ttlMs = (await kv.status()).ttl;
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    if (errCode(err) !== INSUFFICIENT_RESOURCES) throw err;
     throw new VectorAdminError(
       'failed_precondition',
-      `cannot open the consumer lease bucket ${LEASE_BUCKET} (1 MiB of JetStream file storage): ${reason}`,
+      `JetStream has no room for the consumer lease bucket ${LEASE_BUCKET} (1 MiB of file storage): ${(err as Error).message}`,
       { cause: err },
     );
   }
@@ -215,18 +221,23 @@ async function openBucket(options: ConsumerLeaseOptions): Promise<{ kv: KV; ttlM
   return { kv, ttlMs };
 }
 
-/** Takes the key when it is free or its holder died here; its revision, or undefined. */
-async function tryTake(kv: KV, key: string, me: string): Promise<number | undefined> {
+/**
+ * Takes the key when it is free, already ours (a create whose reply was lost), or its holder
+ * died here; its revision, or undefined.
+ */
+async function tryTake(kv: KV, key: string, me: Holder): Promise<number | undefined> {
+  const value = JSON.stringify(me);
   try {
-    return await kv.create(key, me);
+    return await kv.create(key, value);
   } catch (err) {
     if (errCode(err) !== WRONG_LAST_SEQUENCE) throw err;
   }
   const current = await kv.get(key);
   if (current === null || current.operation !== 'PUT') return undefined;
+  if (tokenOf(current.string()) === me.token) return current.revision;
   if (!isDeadHolderHere(current.string())) return undefined;
   try {
-    return await kv.update(key, me, current.revision);
+    return await kv.update(key, value, current.revision);
   } catch (err) {
     if (errCode(err) === WRONG_LAST_SEQUENCE) return undefined;
     throw err;

@@ -235,7 +235,10 @@ function connectNats(
 
 // Drain needs a live connection; while NATS is away it would wait for it.
 async function closeNats(nc: NatsConnection): Promise<void> {
-  await Promise.race([nc.drain().catch(() => undefined), sleep(2000)]);
+  const timeout = new AbortController();
+  const gaveUp = sleep(2000, undefined, { signal: timeout.signal }).catch(() => undefined);
+  await Promise.race([nc.drain().catch(() => undefined), gaveUp]);
+  timeout.abort();
   if (!nc.isClosed()) await nc.close();
 }
 
