@@ -123,6 +123,11 @@ function assertCollections(client: ClientReport, tenantA: string): void {
   assert.equal(c.deleted_again, false);
   assert.equal(c.bad_upsert.code, 'INVALID_ARGUMENT');
   assert.match(c.bad_upsert.field_violations[0] ?? '', /^points\[1\]\.vector: /);
+  // The rich error model, decoded in Python from grpc-status-details-bin: the same violation.
+  assert.deepEqual(
+    c.bad_upsert.details.map(([field, description]) => `${field}: ${description}`),
+    c.bad_upsert.field_violations,
+  );
   assert.equal(Object.keys(c.refused).length, 9);
   for (const [method, code] of Object.entries(c.refused)) {
     assert.equal(code, 'PERMISSION_DENIED', method);

@@ -4,7 +4,7 @@ from typing import Any
 
 import numpy as np
 
-from session import Session, field_violations
+from session import Session, field_violations, status_details
 
 SMALL_BATCH = 5
 
@@ -53,7 +53,9 @@ def collection_lifecycle(
     bad[1].vector.f32le = rows[1][:-1].astype("<f4").tobytes()
     _, code, error = s.call("upsert", "Upsert", pb.UpsertRequest(table=main, seq=2, points=bad))
     violations = field_violations(error)
-    seen["bad_upsert"] = {"code": code, "field_violations": violations}
+    details = status_details(error)
+    seen["bad_upsert"] = {"code": code, "field_violations": violations, "details": details}
+    s.check([f for f, _ in details] == ["points[1].vector"], f"google.rpc.BadRequest: {details}")
     s.check(code == "INVALID_ARGUMENT", f"unary Upsert of a bad batch: {code}")
     fields = [v.split(":")[0] for v in violations]
     s.check(fields == ["points[1].vector"], f"unary Upsert field-violation trailers: {violations}")

@@ -30,7 +30,12 @@ export interface ClientReport {
     listed_tenants: string[];
     ensure_existing_created: boolean;
     ensure_new_created: boolean;
-    bad_upsert: { code: string; field_violations: string[] };
+    bad_upsert: {
+      code: string;
+      field_violations: string[];
+      /** From the google.rpc.BadRequest in grpc-status-details-bin: [field, description]. */
+      details: [string, string][];
+    };
     refused: Record<string, string>;
     deleted: boolean;
     deleted_again: boolean;
@@ -97,7 +102,7 @@ export function requirePythonTools(): void {
   }
 }
 
-/** Generates the Python gRPC stubs from proto/ into `dir`. */
+/** Generates the Python gRPC stubs from proto/, and the rich-status messages, into `dir`. */
 export async function generateStubs(dir: string): Promise<void> {
   await run(
     PROTOC,
@@ -110,6 +115,9 @@ export async function generateStubs(dir: string): Promise<void> {
     ],
     { cwd: ROOT },
   );
+  await run(PROTOC, ['-I', PYTHON_DIR, '-I', INCLUDE, `--python_out=${dir}`, 'rpc_status.proto'], {
+    cwd: ROOT,
+  });
 }
 
 /** Runs client.py with `args`; resolves to its report even when a check failed (exit 1). */

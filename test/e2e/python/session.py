@@ -1,5 +1,6 @@
 """One authenticated connection to VectorAdmin, a log of the operations it ran, and checks."""
 
+import importlib
 import time
 from types import ModuleType
 from typing import Any, Iterable
@@ -70,6 +71,22 @@ class Session:
     def close(self) -> None:
         """Closes the channel."""
         self.channel.close()
+
+
+def status_details(error: grpc.Call | None) -> list[tuple[str, str]]:
+    """The (field, description) pairs of the google.rpc.BadRequest in grpc-status-details-bin."""
+    if error is None:
+        return []
+    rpc = importlib.import_module("rpc_status_pb2")
+    out: list[tuple[str, str]] = []
+    for key, value in error.trailing_metadata() or ():
+        if key != "grpc-status-details-bin":
+            continue
+        for detail in rpc.Status.FromString(value).details:
+            if detail.type_url == "type.googleapis.com/google.rpc.BadRequest":
+                for v in rpc.BadRequest.FromString(detail.value).field_violations:
+                    out.append((v.field, v.description))
+    return out
 
 
 def field_violations(error: grpc.Call | None) -> list[str]:
