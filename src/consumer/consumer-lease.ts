@@ -62,7 +62,8 @@ export interface ConsumerLeaseOptions {
  * with a compare-and-set on its revision, and a key nobody renews expires, which lets a standby
  * `create` it. The holder stops committing checkpoints once TTL/2 has passed since the last
  * renewal it sent (`valid`), well before anyone else can hold the key, so a holder cut off from
- * NATS never writes over its successor's checkpoint. The TTL is the bucket's own, never the
+ * NATS stops writing before a successor starts (docs/OPERATIONS.md names the one narrow gap: a
+ * write that stalls for over TTL/2 after it began). The TTL is the bucket's own, never the
  * caller's, so processes configured differently still agree on it. A holder in this host and
  * PID namespace whose process is gone (killed) is taken over at once instead of after the TTL.
  */
