@@ -1,6 +1,9 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { VectorAdminError } from '../domain/index.js';
 
+/** Wire size of each decoded request, for budgets that must count what a message held. */
+const wireSizes = new WeakMap<object, number>();
+
 /** Stands in for a request that could not be decoded, so its handler answers for it. */
 class UndecodableRequest {
   constructor(readonly error: VectorAdminError) {}
@@ -20,7 +23,9 @@ export function tolerantDecoding<D extends ServiceDefinition>(definition: D): D 
       ...method,
       requestDeserialize: (bytes: Buffer): unknown => {
         try {
-          return method.requestDeserialize(bytes);
+          const request: unknown = method.requestDeserialize(bytes);
+          if (typeof request === 'object' && request !== null) wireSizes.set(request, bytes.length);
+          return request;
         } catch (err) {
           const reason = err instanceof Error ? err.message : 'malformed';
           return new UndecodableRequest(
@@ -40,4 +45,9 @@ export function tolerantDecoding<D extends ServiceDefinition>(definition: D): D 
 /** The invalid_argument error for a request that could not be decoded; undefined otherwise. */
 export function undecodableRequest(request: unknown): VectorAdminError | undefined {
   return request instanceof UndecodableRequest ? request.error : undefined;
+}
+
+/** The size in bytes of the message `request` was decoded from; undefined when not known. */
+export function wireSize(request: object): number | undefined {
+  return wireSizes.get(request);
 }

@@ -19,7 +19,7 @@ import {
   type OperationFacts,
 } from './operation-recorder.js';
 import { pointInputFromProto, vectorBytes } from './point-mappers.js';
-import { undecodableRequest } from './request-decoding.js';
+import { undecodableRequest, wireSize } from './request-decoding.js';
 import type { HandlerDeps } from './unary.js';
 
 /** Flow control for streams: unacknowledged batches per stream, bytes across all streams. */
@@ -39,7 +39,10 @@ type Call = ServerDuplexStream<pb.UpsertRequest, pb.UpsertAck>;
 
 interface Pending {
   readonly request: pb.UpsertRequest;
+  /** Vector bytes: what the batch's event reports. */
   readonly bytes: number;
+  /** What it holds of the shared in-flight budget. */
+  readonly budgetBytes: number;
 }
 
 /**
@@ -110,8 +113,10 @@ class UpsertStream {
   private receive(request: pb.UpsertRequest): void {
     if (this.finished) return;
     const bytes = undecodableRequest(request) === undefined ? vectorBytes(request.points) : 0;
-    this.limits.budget.acquire(bytes);
-    this.queue.push({ request, bytes });
+    // The budget counts what the message held on the wire, payloads included.
+    const budgetBytes = Math.max(bytes, wireSize(request) ?? 0);
+    this.limits.budget.acquire(budgetBytes);
+    this.queue.push({ request, bytes, budgetBytes });
     this.throttle();
     this.pump();
   }
@@ -139,8 +144,11 @@ class UpsertStream {
     }
     this.draining = true;
     this.process(next)
+      // E.g. the outbox refusing the batch's event: the stream ends, and the client resumes.
+      .catch((err: unknown) => toGrpcStatus(err))
       .then((failure) => {
-        this.limits.budget.release(next.bytes);
+        // Whatever happened: a batch's bytes held for good would starve every stream.
+        this.limits.budget.release(next.budgetBytes);
         this.draining = false;
         if (failure !== undefined) this.finish(failure);
         else {
@@ -250,7 +258,7 @@ class UpsertStream {
     if (this.finished) return;
     this.finished = true;
     this.stopWaiting?.();
-    for (const pending of this.queue.splice(0)) this.limits.budget.release(pending.bytes);
+    for (const pending of this.queue.splice(0)) this.limits.budget.release(pending.budgetBytes);
     if (this.openRecorded)
       this.record(Operation.StreamClosed, performance.now() - this.opened, failure);
     if (failure === undefined) this.call.end();

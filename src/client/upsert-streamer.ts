@@ -68,6 +68,8 @@ class UpsertStreamer {
   private lastSeq = 0n;
   private sourceDone = false;
   private pulling = false;
+  private tenantId = '';
+  private table = '';
   private current: Call | undefined;
   private readonly halfClosed = new WeakSet<Call>();
   private batches = 0;
@@ -181,16 +183,24 @@ class UpsertStreamer {
           break;
         }
         const batch = next.value;
+        // Every request names its tenant and table: on a resumed stream there is no "previous"
+        // for an empty one to repeat.
+        this.tenantId =
+          batch.tenantId !== undefined && batch.tenantId !== '' ? batch.tenantId : this.tenantId;
+        this.table = batch.table !== '' ? batch.table : this.table;
         const request: pb.UpsertRequest = {
-          tenantId: batch.tenantId ?? '',
-          table: batch.table,
+          tenantId: this.tenantId,
+          table: this.table,
           seq: this.nextSeq++,
           points: batch.points,
           autoCreate: batch.autoCreate,
         };
         this.unacked.push({ request, batch });
-        // A stream that broke meanwhile gets this batch on the next one, with the others unacked.
-        if (this.current === call && !call.write(request)) await once(call, 'drain');
+        // The live stream, which may be a newer one than this pull began on (it resent the
+        // unacked batches before this one joined them); none while reconnecting, and then
+        // the next stream sends it with the others unacked.
+        const live = this.current;
+        if (live !== undefined && !live.write(request)) await once(live, 'drain');
       }
     } finally {
       this.pulling = false;
