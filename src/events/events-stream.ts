@@ -41,8 +41,13 @@ export function eventsStreamConfig(
     max_age: nanos(limits.maxAgeMs),
     max_bytes: limits.maxBytes,
     max_msgs: limits.maxMsgs,
-    // Retries carry the same Nats-Msg-Id; within this window the stream drops the copies.
-    duplicate_window: nanos(limits.duplicateWindowMs),
+    // Retries carry the same Nats-Msg-Id; within this window the stream drops the copies. The
+    // server refuses a window longer than a (non-zero) max_age.
+    duplicate_window: nanos(
+      limits.maxAgeMs > 0
+        ? Math.min(limits.duplicateWindowMs, limits.maxAgeMs)
+        : limits.duplicateWindowMs,
+    ),
     num_replicas: limits.replicas,
   };
 }
@@ -91,7 +96,15 @@ export function isStreamNotFound(err: unknown): boolean {
   return err instanceof NatsError && err.api_error?.err_code === STREAM_NOT_FOUND;
 }
 
-/** True when no JetStream answered (not enabled, not ready yet, or no stream binds the subject). */
+/**
+ * True when no JetStream answered (not enabled, not ready yet, or no stream binds the subject).
+ * JetStream's own refusals can carry code 503 too (a full stream: "maximum messages exceeded");
+ * those come with an API error and are answers, not silence.
+ */
 export function isNoResponders(err: unknown): boolean {
-  return err instanceof NatsError && err.code === String(ErrorCode.NoResponders);
+  return (
+    err instanceof NatsError &&
+    err.code === String(ErrorCode.NoResponders) &&
+    err.api_error === undefined
+  );
 }

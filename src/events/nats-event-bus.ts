@@ -158,8 +158,12 @@ export class NatsEventBus implements EventBus {
   /** Stops accepting, sends pending events for up to `flushTimeoutMs`, then closes the connection. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.outbox.close(this.options.flushTimeoutMs ?? 5000);
-      await this.link.close(this.outbox.state().connected);
+      try {
+        await this.outbox.close(this.options.flushTimeoutMs ?? 5000);
+      } finally {
+        // Even when the journal fails to close, the connection and its reconnects must stop.
+        await this.link.close(this.outbox.state().connected);
+      }
     })();
     return this.closing;
   }

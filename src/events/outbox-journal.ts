@@ -113,7 +113,18 @@ export class OutboxJournal {
     if (this.failure !== undefined) throw this.failure;
     const buffer = Buffer.from(records.map(encode).join(''), 'utf8');
     try {
-      await this.active.write(buffer, 0, buffer.length, null);
+      // A full disk or a file-size limit can write part of the buffer without an error: only
+      // a whole write counts, or `end` would pass records that are not on disk.
+      for (let written = 0; written < buffer.length;) {
+        const { bytesWritten } = await this.active.write(
+          buffer,
+          written,
+          buffer.length - written,
+          null,
+        );
+        if (bytesWritten === 0) throw new Error('outbox journal write made no progress');
+        written += bytesWritten;
+      }
     } catch (err) {
       // Put the file back the way it was so line numbers keep matching indexes; if that
       // fails too, the journal can no longer be trusted with new records.
