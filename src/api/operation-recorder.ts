@@ -6,6 +6,7 @@ import {
   VectorAdminError,
   type ApiKeys,
   type EventBus,
+  type EventReservation,
   type Logger,
   type OperationEvent,
   type Principal,
@@ -81,15 +82,17 @@ export class OperationRecorder {
     const startedAt = new Date();
     const started = performance.now();
     let outcome: { ok: true; value: T } | { ok: false; status: GrpcStatus };
+    let reservation: EventReservation | undefined;
     try {
-      if (WRITES.has(operation)) this.admitWrite();
+      if (WRITES.has(operation)) reservation = this.admitWrite();
       outcome = { ok: true, value: await work() };
     } catch (err) {
       outcome = { ok: false, status: this.fail(operation, err) };
     }
     const failure = outcome.ok ? undefined : outcome.status;
     try {
-      await this.record(operation, caller, facts, startedAt, performance.now() - started, failure);
+      const durationMs = performance.now() - started;
+      await this.record(operation, caller, facts, startedAt, durationMs, failure, reservation);
     } catch (err) {
       // The operation's event could not be queued: the client must not take it as done.
       return { ok: false, status: this.fail(operation, err) };
@@ -98,14 +101,18 @@ export class OperationRecorder {
   }
 
   /**
-   * Refuses a write while the event outbox is full: its event could not be kept, and an
-   * operation without its event would be lost to every subscriber.
+   * Admits a write by reserving room for its event, or refuses it while the event outbox is
+   * full: an operation without its event would be lost to every subscriber. The reservation
+   * goes to `record`, so concurrent writes at the bound cannot run and then find no room.
    */
-  admitWrite(): void {
-    if (this.events.state().full) {
+  admitWrite(): EventReservation {
+    try {
+      return this.events.reserve();
+    } catch (err) {
       throw new VectorAdminError(
         'unavailable',
         'event outbox is full: writes are refused until events are delivered',
+        { cause: err, retryAfterMs: 1000 },
       );
     }
   }
@@ -118,9 +125,13 @@ export class OperationRecorder {
     startedAt: Date,
     durationMs: number,
     failure: GrpcStatus | undefined,
+    reservation?: EventReservation,
   ): Promise<void> {
     // Unauthenticated calls have no tenant to file an event under; they are logged instead.
-    if (caller === undefined) return;
+    if (caller === undefined) {
+      reservation?.release();
+      return;
+    }
     const event: OperationEvent = {
       id: randomUUID(),
       operation,
@@ -133,7 +144,7 @@ export class OperationRecorder {
       ...(caller.traceparent === undefined ? {} : { traceparent: caller.traceparent }),
       ...(caller.tracestate === undefined ? {} : { tracestate: caller.tracestate }),
     };
-    await this.events.publish(event);
+    await (reservation ?? this.events).publish(event);
   }
 
   /** The status for a failure, logging causes that clients do not see. */

@@ -7,6 +7,7 @@ import {
   type ByteBudget,
   type CollectionRef,
   type CollectionService,
+  type EventReservation,
   type PointService,
 } from '../domain/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
@@ -178,6 +179,7 @@ class UpsertStream {
       bytes: pending.bytes,
     };
     let ack: pb.UpsertAck;
+    let reservation: EventReservation | undefined;
     try {
       const ref = this.resolveRef(request, facts);
       if (!this.openRecorded) {
@@ -190,7 +192,7 @@ class UpsertStream {
           `must increase: ${request.seq} follows ${this.lastSeq}`,
         );
       }
-      this.deps.recorder.admitWrite();
+      reservation = this.deps.recorder.admitWrite();
       const autoCreate = configRequestFromProto(request.autoCreate, 'auto_create');
       const outcome = await this.points.upsert(
         ref,
@@ -204,7 +206,7 @@ class UpsertStream {
       if (!(err instanceof VectorAdminError) || err.code !== 'invalid_argument') {
         // Not the batch's fault: the stream ends with this status and the client resumes.
         const failure = this.deps.recorder.fail(Operation.Upsert, err);
-        await this.recordBatch(facts, startedAt, started, failure);
+        await this.recordBatch(facts, startedAt, started, failure, reservation);
         return failure;
       }
       const violations =
@@ -212,7 +214,7 @@ class UpsertStream {
       ack = { seq: request.seq, upserted: 0, errors: violations.map((v) => ({ index: 0, ...v })) };
     }
     const failure = ack.errors.length > 0 ? toGrpcStatus(rejection(ack)) : undefined;
-    await this.recordBatch(facts, startedAt, started, failure);
+    await this.recordBatch(facts, startedAt, started, failure, reservation);
     if (failure === undefined) {
       this.totals.points += ack.upserted;
       this.totals.bytes += pending.bytes;
@@ -226,6 +228,7 @@ class UpsertStream {
     startedAt: Date,
     started: number,
     failure: GrpcStatus | undefined,
+    reservation?: EventReservation,
   ) {
     const durationMs = performance.now() - started;
     return this.deps.recorder.record(
@@ -235,6 +238,7 @@ class UpsertStream {
       startedAt,
       durationMs,
       failure,
+      reservation,
     );
   }
 

@@ -17,7 +17,13 @@ export type {
   StoredCollection,
 } from './types.js';
 export { Operation } from './ports.js';
-export type { EventBus, EventBusState, OperationEvent, VectorStore } from './ports.js';
+export type {
+  EventBus,
+  EventBusState,
+  EventReservation,
+  OperationEvent,
+  VectorStore,
+} from './ports.js';
 export {
   CollectionNaming,
   validateTable,

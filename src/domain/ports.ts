@@ -58,9 +58,22 @@ export interface EventBusState {
   readonly lastError?: string;
 }
 
+/** Room for one event, held from before an operation starts until its event is queued. */
+export interface EventReservation {
+  /** Queues the event into the reserved room; never refused for lack of room. */
+  publish(event: OperationEvent): Promise<void>;
+  /** Gives the room back unused (an operation that files no event). */
+  release(): void;
+}
+
 /** Publishes operation events; `publish` returns once the event is safely queued. */
 export interface EventBus {
   publish(event: OperationEvent): Promise<void>;
+  /**
+   * Reserves room for one event now; throws unavailable when there is none. Writes reserve
+   * before they run, so a write that ran always has room for its event.
+   */
+  reserve(): EventReservation;
   state(): EventBusState;
   close(): Promise<void>;
 }

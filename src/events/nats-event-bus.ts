@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { headers, type JetStreamClient, type MsgHdrs } from 'nats';
 import { VectorAdminError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import type { EventBus, OperationEvent } from '../domain/ports.js';
+import type { EventBus, EventReservation, OperationEvent } from '../domain/ports.js';
 import { toCloudEvent } from './cloud-event.js';
 import {
   EVENTS_STREAM_DEFAULTS,
@@ -142,6 +142,22 @@ export class NatsEventBus implements EventBus {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error('invalid event'));
     }
+  }
+
+  /** Reserves room for one event in the outbox; throws unavailable when it is full. */
+  reserve(): EventReservation {
+    const reservation = this.outbox.reserve();
+    return {
+      publish: (event) => {
+        try {
+          return reservation.publish(toCloudEvent(event, this.source));
+        } catch (err) {
+          reservation.release();
+          return Promise.reject(err instanceof Error ? err : new Error('invalid event'));
+        }
+      },
+      release: () => reservation.release(),
+    };
   }
 
   /** The outbox's state: pending events, full, connected, last error. */

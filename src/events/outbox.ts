@@ -57,6 +57,8 @@ export class Outbox {
   private loadedUpTo: number;
   private acked: number;
   private accepting = true;
+  /** Room promised to operations under way, counted against the bound. */
+  private reserved = 0;
   private lastError: string | undefined;
   private drainWaiters = new Set<() => void>();
   private reported = '';
@@ -98,7 +100,7 @@ export class Outbox {
   state(): OutboxState {
     return {
       pending: this.pending,
-      full: this.pending >= this.options.maxPending,
+      full: this.pending + this.reserved >= this.options.maxPending,
       connected: this.sender.isConnected,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
     };
@@ -106,13 +108,42 @@ export class Outbox {
 
   /** Queues an event durably; rejects unavailable when the outbox is full or closing. */
   publish(event: CloudEvent): Promise<void> {
+    if (this.pending + this.reserved >= this.options.maxPending) {
+      this.report();
+      return Promise.reject(fullError());
+    }
+    return this.enqueue(event);
+  }
+
+  /** Reserves room for one event (see EventBus.reserve); throws unavailable when full. */
+  reserve(): { publish: (event: CloudEvent) => Promise<void>; release: () => void } {
+    if (this.pending + this.reserved >= this.options.maxPending) {
+      this.report();
+      throw fullError();
+    }
+    this.reserved += 1;
+    this.report();
+    let held = true;
+    const giveBack = () => {
+      if (!held) return false;
+      held = false;
+      this.reserved -= 1;
+      return true;
+    };
+    return {
+      publish: (event) =>
+        giveBack()
+          ? this.enqueue(event)
+          : Promise.reject(new VectorAdminError('internal', 'an event reservation used twice')),
+      release: () => {
+        if (giveBack()) this.report();
+      },
+    };
+  }
+
+  private enqueue(event: CloudEvent): Promise<void> {
     if (!this.accepting) {
       return Promise.reject(new VectorAdminError('unavailable', 'the event outbox is closed'));
-    }
-    if (this.pending >= this.options.maxPending) {
-      this.report();
-      const message = 'the event outbox is full: NATS is not taking events';
-      return Promise.reject(new VectorAdminError('unavailable', message, { retryAfterMs: 1000 }));
     }
     const record: JournalRecord = {
       id: event.id,
@@ -232,4 +263,9 @@ export class Outbox {
     this.reported = key;
     this.options.onStateChange?.(state);
   }
+}
+
+function fullError(): VectorAdminError {
+  const message = 'the event outbox is full: NATS is not taking events';
+  return new VectorAdminError('unavailable', message, { retryAfterMs: 1000 });
 }

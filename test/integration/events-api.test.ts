@@ -207,4 +207,36 @@ describe('events api', () => {
     );
     await waitForHealth(stack.connection(tenantKey(tenant)), '', 'NOT_SERVING');
   });
+
+  test('events api - concurrent writes at the outbox bound: each one runs with room for its event, or not at all', async () => {
+    const unreachable = await NatsServer.start();
+    const url = unreachable.url;
+    await unreachable[Symbol.asyncDispose]();
+    const tenant = uniqueName('bound');
+    const tables = Array.from({ length: 10 }, (_, i) => uniqueTable(`bound${i}`));
+    // Ten creates fill ten of fifteen places; five remain for the ten concurrent deletes.
+    await using stack = await startTestStack({
+      tenants: [tenant],
+      natsUrl: url,
+      env: { VECTORADMIN_OUTBOX_MAX_EVENTS: '15' },
+    });
+    const api = stack.api(tenantKey(tenant));
+    for (const table of tables) await api.createCollection({ tenantId: '', table, config });
+    const outcomes = await Promise.all(
+      tables.map((table) =>
+        api.deleteCollection({ tenantId: '', table }).then(
+          () => status.OK,
+          (e: ServiceError) => e.code,
+        ),
+      ),
+    );
+    assert.equal(outcomes.filter((c) => c === status.OK).length, 5, `outcomes ${outcomes.join()}`);
+    assert.equal(outcomes.filter((c) => c === status.UNAVAILABLE).length, 5);
+    for (const [i, table] of tables.entries()) {
+      const exists =
+        (await stack.service.store.getCollection(`client_${tenant}_${table}`)) !== undefined;
+      assert.equal(exists, outcomes[i] !== status.OK, `${table}: refused means not deleted`);
+    }
+    assert.equal(stack.service.events.state().pending, 15, 'one event per write that ran');
+  });
 });
