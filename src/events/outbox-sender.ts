@@ -27,9 +27,10 @@ interface Slot {
 /**
  * Publishes entries in index order with up to `window` acks outstanding (one round trip per
  * window, not per event). A failure stops new sends; once the window has settled, failed
- * entries are resent one at a time, in order, with exponential backoff, and the window refills
- * when they are through. So order holds, except that entries in flight when a failure strikes
- * may land after later ones that got through. Resends reuse the entry's id (Nats-Msg-Id).
+ * entries are resent one at a time, in order, with exponential backoff, and new entries follow
+ * as soon as the last failed one has been resent. So order holds, except that an entry whose
+ * send (or resend) fails may land after later entries that got through: at most a window's
+ * worth. Resends reuse the entry's id (Nats-Msg-Id).
  */
 export class OutboxSender {
   private readonly slots: Slot[] = [];
