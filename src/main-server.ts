@@ -94,8 +94,10 @@ export async function startVectorAdmin(
   };
 }
 
+// Literal loopback addresses only: a name such as 127.example.com resolves wherever its owner
+// likes, and dev mode (no keys) must never listen beyond this machine.
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  return host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function credentials(config: Config): ServerCredentials {

@@ -209,6 +209,14 @@ function parseKeys(e: Env, problems: string[]): Map<string, string> {
     }
     const [tenant, key] = pair.data;
     if (keys.has(tenant)) problems.push(`VECTORADMIN_API_KEYS: tenant "${tenant}" has two keys`);
+    // One key, one principal: a shared key would act for whichever entry matched last.
+    const owner = [...keys].find(([, k]) => k === key)?.[0];
+    if (owner !== undefined && owner !== tenant) {
+      problems.push(`VECTORADMIN_API_KEYS: tenants "${owner}" and "${tenant}" have the same key`);
+    }
+    if (key === e.VECTORADMIN_ADMIN_KEY) {
+      problems.push(`VECTORADMIN_API_KEYS: tenant "${tenant}" has the admin key`);
+    }
     keys.set(tenant, key);
   }
   return keys;

@@ -51,7 +51,11 @@ export function requestedTenancy(request: CollectionConfigRequest | undefined): 
   return request?.tenancy ?? Tenancy.CollectionPerTenant;
 }
 
-/** Names of the fields that `requested` sets and `existing` holds differently. */
+/**
+ * Names of the fields that `requested` sets and `existing` holds differently. Only what the
+ * request sets counts: a store reports its effective settings (Qdrant fills in every HNSW
+ * parameter and on_disk), which a request that left them out must still match.
+ */
 export function configConflicts(
   existing: CollectionConfig & { readonly tenancy?: Tenancy },
   requested: CollectionConfigRequest,
@@ -60,9 +64,24 @@ export function configConflicts(
   for (const key of Object.keys(requested) as (keyof CollectionConfigRequest)[]) {
     const want = requested[key];
     if (want === undefined || (key === 'vectorSize' && want === 0)) continue;
-    if (JSON.stringify(existing[key]) !== JSON.stringify(want)) conflicts.push(snake(key));
+    if (key === 'hnsw' && typeof want === 'object') {
+      const have: Record<string, unknown> = { ...existing.hnsw };
+      for (const [field, value] of Object.entries(want)) {
+        if (value !== undefined && !sameSetting(have[field], value)) {
+          conflicts.push(`hnsw.${snake(field)}`);
+        }
+      }
+      continue;
+    }
+    if (!sameSetting(existing[key], want)) conflicts.push(snake(key));
   }
   return conflicts;
+}
+
+// An unset flag is false, as stores treat it.
+function sameSetting(have: unknown, want: unknown): boolean {
+  if (typeof want === 'boolean') return (have ?? false) === want;
+  return JSON.stringify(have) === JSON.stringify(want);
 }
 
 function snake(key: string): string {

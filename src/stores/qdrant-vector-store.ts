@@ -179,7 +179,7 @@ export class QdrantVectorStore implements VectorStore {
     return points.map((p) => ({
       id: toPointId(p.id),
       score: p.score,
-      ...(query.withPayload ? { payload: p.payload ?? {} } : {}),
+      ...(query.withPayload ? { payload: jsonNumbers(p.payload ?? {}) } : {}),
     }));
   }
 
@@ -281,7 +281,26 @@ function toPointId(id: Schemas['ExtendedPointId'] | bigint): PointId {
     }
     return Number(id);
   }
+  // Where the client lacks JSON.rawJSON (Node 20), a larger id arrives already rounded.
+  if (!Number.isSafeInteger(id)) {
+    throw new VectorAdminError(ErrorCode.Internal, `point id ${id} is beyond 2^53 - 1`);
+  }
   return id;
+}
+
+/**
+ * A payload with the REST client's BigInts (integers past 2^53 where JSON.rawJSON exists, Node
+ * 21+) turned back into numbers, as JSON and google.protobuf.Struct carry them.
+ */
+export function jsonNumbers<T>(value: T): T {
+  if (typeof value === 'bigint') return Number(value) as T;
+  if (Array.isArray(value)) return value.map(jsonNumbers) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, jsonNumbers(v as unknown)]),
+    ) as T;
+  }
+  return value;
 }
 
 /** Builds a QdrantVectorStore for `url`; invalid_argument when the client refuses the URL. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { CollectionNaming, CollectionService } from '../../src/domain/index.js';
 import type { CollectionConfig } from '../../src/domain/types.js';
 import { createQdrantVectorStore } from '../../src/stores/qdrant-vector-store.js';
 import {
@@ -14,6 +15,30 @@ import { runVectorStoreContract } from '../helpers/vector-store-contract.js';
 const DIM = 4;
 
 void describe('qdrant store collections', () => {
+  void test('qdrant store - ensure repeats with partial HNSW settings against the effective ones', async () => {
+    await withSpecPeer(async (peer) => {
+      const service = new CollectionService(storeFor(peer), new CollectionNaming('client_'), {
+        vectorSize: DIM,
+        distance: 'cosine',
+        maxVectorSize: 65_536,
+      });
+      // Qdrant reports every HNSW parameter and on_disk, set or not; a repeat must still match.
+      for (const [i, config] of [
+        { hnsw: { m: 32 } },
+        { hnsw: { m: 32, efConstruct: 200, fullScanThreshold: 20_000 } },
+        { onDisk: false, hnsw: { onDisk: false } },
+      ].entries()) {
+        const table = `ensure_${i}`;
+        assert.equal((await service.ensure('acme', table, config)).created, true);
+        assert.equal((await service.ensure('acme', table, config)).created, false, table);
+      }
+      await assert.rejects(
+        service.ensure('acme', 'ensure_0', { hnsw: { m: 16 } }),
+        (err: unknown) => hasCode('failed_precondition')(err) && /hnsw\.m/.test(String(err)),
+      );
+    });
+  });
+
   void test('qdrant store - create sends the spec body and get reads the config back', async () => {
     await withSpecPeer(async (peer) => {
       const store = storeFor(peer);

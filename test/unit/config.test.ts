@@ -60,6 +60,19 @@ test('config - tenant keys parse and duplicates are refused', () => {
     ConfigError,
   );
   assert.throws(() => loadConfig({ VECTORADMIN_API_KEYS: 'acme:short' }), ConfigError);
+  // One key, one principal.
+  assert.throws(
+    () => loadConfig({ VECTORADMIN_API_KEYS: 'a:0123456789abcdef0,b:0123456789abcdef0' }),
+    /tenants "a" and "b" have the same key/,
+  );
+  assert.throws(
+    () =>
+      loadConfig({
+        VECTORADMIN_API_KEYS: 'a:0123456789abcdef0',
+        VECTORADMIN_ADMIN_KEY: '0123456789abcdef0',
+      }),
+    /tenant "a" has the admin key/,
+  );
 });
 
 test('config - events can be switched off explicitly', () => {

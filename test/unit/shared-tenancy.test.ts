@@ -124,4 +124,16 @@ test('shared tenancy config - tenancy is no store setting, and a different one i
   assert.deepEqual(configConflicts(existing, { tenancy: 'shared_collection' }), []);
   assert.deepEqual(configConflicts(existing, {}), []);
   assert.deepEqual(configConflicts(existing, { tenancy: 'collection_per_tenant' }), ['tenancy']);
+
+  // A store reports effective settings: Qdrant fills in every HNSW parameter and on_disk.
+  const effective = {
+    vectorSize: 8,
+    distance: existing.distance,
+    hnsw: { m: 32, efConstruct: 100, fullScanThreshold: 10_000, onDisk: false },
+  };
+  assert.deepEqual(configConflicts(effective, { hnsw: { m: 32 } }), []);
+  assert.deepEqual(configConflicts(effective, { hnsw: { m: 32, onDisk: false } }), []);
+  assert.deepEqual(configConflicts(effective, { onDisk: false }), [], 'unset means false');
+  assert.deepEqual(configConflicts(effective, { hnsw: { m: 16, efConstruct: 100 } }), ['hnsw.m']);
+  assert.deepEqual(configConflicts(effective, { onDisk: true }), ['on_disk']);
 });
