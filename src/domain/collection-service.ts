@@ -20,24 +20,35 @@ export type { CollectionView, Placement } from './placement.js';
  * `tenancy` at creation; both behave alike to clients.
  */
 export class CollectionService {
-  private readonly placements = new Map<string, Placement>();
+  private readonly placements = new Map<string, { placement: Placement; at: number }>();
+  /** Lifecycle calls of one tenant's table, one at a time (create, ensure, delete). */
+  private readonly lifecycle = new Map<string, Promise<unknown>>();
   private readonly shared: SharedTables;
 
   constructor(
     private readonly store: VectorStore,
     readonly naming: CollectionNaming,
     readonly defaults: CollectionDefaults,
+    private readonly placementTtlMs = PLACEMENT_TTL_MS,
   ) {
     this.shared = new SharedTables(store, naming);
   }
 
   /** Creates a collection; already_exists when the tenant has the table in either tenancy. */
-  async create(
+  create(
     tenantId: string,
     table: string,
     request?: CollectionConfigRequest,
   ): Promise<CollectionView> {
     const ref = this.naming.ref(tenantId, table);
+    // Serialized per table: a create of each tenancy at once would otherwise both succeed.
+    return this.serialized(ref, () => this.createNow(ref, request));
+  }
+
+  private async createNow(
+    ref: CollectionRef,
+    request: CollectionConfigRequest | undefined,
+  ): Promise<CollectionView> {
     const config = resolveCollectionConfig(request, this.defaults);
     if (requestedTenancy(request) === Tenancy.SharedCollection) {
       if ((await this.find(ref, false)) !== undefined) throw alreadyExists(ref);
@@ -49,12 +60,19 @@ export class CollectionService {
   }
 
   /** Creates a collection unless present; failed_precondition when the present one differs. */
-  async ensure(
+  ensure(
     tenantId: string,
     table: string,
     request?: CollectionConfigRequest,
   ): Promise<{ collection: CollectionView; created: boolean }> {
     const ref = this.naming.ref(tenantId, table);
+    return this.serialized(ref, () => this.ensureNow(ref, request));
+  }
+
+  private async ensureNow(
+    ref: CollectionRef,
+    request: CollectionConfigRequest | undefined,
+  ): Promise<{ collection: CollectionView; created: boolean }> {
     const config = resolveCollectionConfig(request, this.defaults);
     const existing = await this.find(ref, true);
     if (existing !== undefined)
@@ -109,8 +127,12 @@ export class CollectionService {
   }
 
   /** Deletes the tenant's table (its own collection, or its points of a shared one); false when there was none. */
-  async delete(tenantId: string, table: string): Promise<boolean> {
+  delete(tenantId: string, table: string): Promise<boolean> {
     const ref = this.naming.ref(tenantId, table);
+    return this.serialized(ref, () => this.deleteNow(ref));
+  }
+
+  private async deleteNow(ref: CollectionRef): Promise<boolean> {
     this.placements.delete(placementKey(ref));
     const own = await this.store.deleteCollection(ref.name);
     const left = await this.shared.leave(ref);
@@ -127,8 +149,11 @@ export class CollectionService {
     ref: CollectionRef,
     autoCreate: CollectionConfigRequest | undefined,
   ): Promise<Placement> {
+    // Short-lived: another replica may delete or re-create the table behind this one's back.
     const cached = this.placements.get(placementKey(ref));
-    if (cached !== undefined) return cached;
+    if (cached !== undefined && performance.now() - cached.at < this.placementTtlMs) {
+      return cached.placement;
+    }
     const found = await this.find(ref, false);
     if (found !== undefined) return placementOf(found);
     if (autoCreate === undefined) throw notFound(ref);
@@ -157,8 +182,26 @@ export class CollectionService {
   }
 
   private remember(view: CollectionView): CollectionView {
-    this.placements.set(placementKey(view.ref), placementOf(view));
+    this.placements.set(placementKey(view.ref), {
+      placement: placementOf(view),
+      at: performance.now(),
+    });
     return view;
+  }
+
+  private serialized<T>(ref: CollectionRef, task: () => Promise<T>): Promise<T> {
+    const key = placementKey(ref);
+    const previous = this.lifecycle.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lifecycle.set(key, tail);
+    void tail.then(() => {
+      if (this.lifecycle.get(key) === tail) this.lifecycle.delete(key);
+    });
+    return result;
   }
 
   private checked(
@@ -183,6 +226,12 @@ export function notFound(ref: CollectionRef): VectorAdminError {
     `collection "${ref.table}" of tenant "${ref.tenantId}" not found`,
   );
 }
+
+/**
+ * How long a cached placement is trusted. Within one process a delete clears it at once; this
+ * bounds how long a write here can follow a placement another replica has since changed.
+ */
+const PLACEMENT_TTL_MS = 5000;
 
 // Keyed by tenant and table: a shared view's ref names the shared collection, not the tenant's.
 function placementKey(ref: CollectionRef): string {

@@ -63,6 +63,8 @@ export class SharedTables {
         `the shared collection of table "${ref.table}" has a different ${conflicts.join(', ')}`,
       );
     }
+    // Points a failed or raced leave left behind: a table joined again starts empty.
+    await this.store.deletePoints(name, { filter: tenantFilter(ref.tenantId) });
     await this.registry.add(ref.tenantId, ref.table);
     const view = await this.#view(ref, true);
     if (view === undefined) throw changed(ref);
@@ -70,11 +72,12 @@ export class SharedTables {
   }
 
   /**
-   * Deletes the tenant's points, then its membership; false when it had none. In this order a
-   * failure leaves the membership, so retrying the delete finishes the job.
+   * Ends the tenant's membership, then deletes its points; false when it had none. Membership
+   * first, so no write admitted after the delete lands in a table that is gone; points a failure
+   * or a racing write leaves behind are deleted by the next join.
    */
   async leave(ref: CollectionRef): Promise<boolean> {
-    if (!(await this.registry.has(ref.tenantId, ref.table))) return false;
+    if (!(await this.registry.remove(ref.tenantId, ref.table))) return false;
     const name = this.naming.sharedName(ref.table);
     try {
       await this.store.deletePoints(name, { filter: tenantFilter(ref.tenantId) });
@@ -82,7 +85,7 @@ export class SharedTables {
       if (!hasErrorCode(err, 'not_found')) throw err;
       this.configs.delete(name);
     }
-    return this.registry.remove(ref.tenantId, ref.table);
+    return true;
   }
 
   /** The tenant's shared tables with their point counts, sorted by table. */

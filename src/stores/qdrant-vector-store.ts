@@ -72,14 +72,18 @@ export class QdrantVectorStore implements VectorStore {
     } catch (err) {
       // Qdrant refuses a taken name as bad input (400 "Collection `x` already exists!");
       // only some builds answer 409. The name being taken afterwards is what decides.
-      if (hasErrorCode(err, ErrorCode.InvalidArgument) && (await this.#exists(name))) {
-        throw new VectorAdminError(
-          ErrorCode.AlreadyExists,
-          `create collection on collection "${name}": collection already exists`,
-          { cause: err },
-        );
-      }
-      throw err;
+      const taken =
+        hasErrorCode(err, ErrorCode.AlreadyExists) ||
+        (hasErrorCode(err, ErrorCode.InvalidArgument) && (await this.#exists(name)));
+      if (!taken) throw err;
+      // The creator may have failed to index it (or its create timed out here but was applied):
+      // every join makes sure the tenant index is there.
+      if (options.tenantKey !== undefined) await this.#indexTenantKey(name, options.tenantKey);
+      throw new VectorAdminError(
+        ErrorCode.AlreadyExists,
+        `create collection on collection "${name}": collection already exists`,
+        { cause: err },
+      );
     }
     if (options.tenantKey !== undefined) await this.#indexTenantKey(name, options.tenantKey);
   }
@@ -217,24 +221,21 @@ export class QdrantVectorStore implements VectorStore {
   }
 
   /**
-   * Creates the tenant index, or drops the new collection and fails: a shared collection
-   * without it would still answer, but scan every tenant's points on each filtered call.
+   * Creates the tenant index (Qdrant accepts a repeat): a shared collection without it would
+   * still answer, but scan every tenant's points on each filtered call. A failure leaves the
+   * collection, which other tenants may have joined meanwhile; the next create or join of it
+   * indexes it again.
    */
   async #indexTenantKey(name: string, key: string): Promise<void> {
     const ctx = { operation: 'create tenant index', collection: name };
-    try {
-      const result = await this.#call(ctx, () =>
-        this.#client.createPayloadIndex(name, {
-          wait: true,
-          ordering: this.#ordering,
-          ...tenantIndexBody(key),
-        }),
-      );
-      assertApplied(result, ctx);
-    } catch (err) {
-      await this.deleteCollection(name).catch(() => false);
-      throw err;
-    }
+    const result = await this.#call(ctx, () =>
+      this.#client.createPayloadIndex(name, {
+        wait: true,
+        ordering: this.#ordering,
+        ...tenantIndexBody(key),
+      }),
+    );
+    assertApplied(result, ctx);
   }
 
   /** True when the collection exists; false also when that cannot be told. */
