@@ -136,11 +136,15 @@ export class OutboxJournal {
     this.activeBytes += buffer.length;
     this.end += records.length;
     if (this.activeBytes >= this.segmentMaxBytes) {
-      // These records are written either way; a failed rotation only stops later appends.
-      await this.rotate().catch((err: unknown) => {
-        this.failure = new Error('outbox journal could not start a new segment', { cause: err });
-      });
+      // A failed rotation (e.g. out of file descriptors) costs nothing but a longer segment:
+      // appends go on into this one, and the next append tries again.
+      await this.rotate().catch(() => undefined);
     }
+  }
+
+  /** True once the journal can no longer be trusted with records (until a restart). */
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
   /** Up to `max` records from index `from` (below `nextIndex` at call time), in order. */
@@ -215,12 +219,15 @@ export class OutboxJournal {
     await this.active.close();
   }
 
+  // The new segment is opened before the old one is let go: a failed open changes nothing.
   private async rotate(): Promise<void> {
-    await this.active.close();
     const segment = { start: this.end, file: segmentName(this.end) };
-    this.active = await open(join(this.dir, segment.file), 'a+');
+    const next = await open(join(this.dir, segment.file), 'a+');
+    const previous = this.active;
+    this.active = next;
     this.activeBytes = 0;
     this.segments.push(segment);
+    await previous.close().catch(() => undefined);
   }
 
   // A segment is spent when the next one starts at or below the persisted cursor.

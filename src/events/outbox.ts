@@ -100,7 +100,7 @@ export class Outbox {
   state(): OutboxState {
     return {
       pending: this.pending,
-      full: this.pending + this.reserved >= this.options.maxPending,
+      full: !this.hasRoom(),
       connected: this.sender.isConnected,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
     };
@@ -108,7 +108,7 @@ export class Outbox {
 
   /** Queues an event durably; rejects unavailable when the outbox is full or closing. */
   publish(event: CloudEvent): Promise<void> {
-    if (this.pending + this.reserved >= this.options.maxPending) {
+    if (!this.hasRoom()) {
       this.report();
       return Promise.reject(fullError());
     }
@@ -117,7 +117,7 @@ export class Outbox {
 
   /** Reserves room for one event (see EventBus.reserve); throws unavailable when full. */
   reserve(): { publish: (event: CloudEvent) => Promise<void>; release: () => void } {
-    if (this.pending + this.reserved >= this.options.maxPending) {
+    if (!this.hasRoom()) {
       this.report();
       throw fullError();
     }
@@ -139,6 +139,11 @@ export class Outbox {
         if (giveBack()) this.report();
       },
     };
+  }
+
+  // A journal that can no longer be trusted takes nothing: health reports the outbox full.
+  private hasRoom(): boolean {
+    return !this.journal.failed && this.pending + this.reserved < this.options.maxPending;
   }
 
   private enqueue(event: CloudEvent): Promise<void> {
