@@ -58,7 +58,7 @@ export interface ConsumerLeaseOptions {
  * every process reading it, and each process's checkpoint would then hold partial summaries;
  * so a process first takes this lease and the others stand by until it is free.
  *
- * The lease is a key in a bucket whose max_age is the TTL: the holder renews it every TTL/3
+ * The lease is a key in a bucket whose max_age is the TTL: the holder renews it every TTL/5
  * with a compare-and-set on its revision, and a key nobody renews expires, which lets a standby
  * `create` it. The holder stops committing checkpoints once TTL/2 has passed since the last
  * renewal it sent (`valid`), well before anyone else can hold the key, so a holder cut off from
@@ -86,7 +86,9 @@ export class ConsumerLease {
   ) {
     this.renewedAt = sentAt;
     this.lost = new Promise((resolve) => (this.markLost = resolve));
-    this.timer = setInterval(() => void this.renew(), Math.max(100, ttlMs / 3));
+    // Every TTL/5 against a validity of TTL/2: a slow renewal or a busy event loop has
+    // 3 TTL/10 of slack before checkpoints pause.
+    this.timer = setInterval(() => void this.renew(), Math.max(100, ttlMs / 5));
     this.timer.unref();
   }
 

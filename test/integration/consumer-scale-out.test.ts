@@ -88,7 +88,7 @@ test('consumer scale-out - three partitions count every event once and together 
 
 test('consumer scale-out - a second process on one durable stands by, then takes over without counting twice', async () => {
   await using fx = await startConsumerFixture('consumer standby');
-  const config = fx.config({ VECTORADMIN_CONSUMER_LEASE_TTL_MS: '2000' });
+  const config = fx.config({ VECTORADMIN_CONSUMER_LEASE_TTL_MS: '4000' });
   const events = eventRun(600, 72, Date.now() - 200_000, 250, TENANTS);
   await publishEvents(fx.js, events.slice(0, 300));
   const active = await start(config);
@@ -198,7 +198,7 @@ test('consumer scale-out - a holder cut off from NATS stops committing at TTL/2 
   });
   assert.ok(lease.valid);
   await fx.server.stop();
-  // Renewed at most TTL/3 before the stop, so it lapses by TTL/2 after it; 0.75 TTL is slack.
+  // Renewed at most TTL/5 before the stop, so it lapses by TTL/2 after it; 0.75 TTL is slack.
   await waitFor(() => !lease.valid, { timeoutMs: 1500, reason: 'the lease lapsed by TTL/2' });
   assert.throws(
     () => lease.assertValid(),
@@ -215,7 +215,7 @@ test('consumer scale-out - a holder cut off from NATS stops committing at TTL/2 
 
 test('consumer scale-out - a consumer process outlives a NATS outage longer than its lease and counts exactly', async () => {
   await using fx = await startConsumerFixture('consumer outage');
-  const env = { ...fx.env, VECTORADMIN_CONSUMER_LEASE_TTL_MS: '1500' };
+  const env = { ...fx.env, VECTORADMIN_CONSUMER_LEASE_TTL_MS: '3000' };
   const config = fx.config(env);
   const events = eventRun(300, 75, Date.now() - 100_000, 250, TENANTS);
   const consumer = spawnConsumer(env);
@@ -231,7 +231,7 @@ test('consumer scale-out - a consumer process outlives a NATS outage longer than
     });
     await fx.nc.close();
     await fx.server.stop();
-    await sleep(2500);
+    await sleep(3500); // longer than the lease's TTL
     await fx.server.restart();
     const nc = await connect({ servers: fx.server.url });
     try {
