@@ -115,7 +115,7 @@ class UpsertStream {
     if (this.finished) return;
     const bytes = undecodableRequest(request) === undefined ? vectorBytes(request.points) : 0;
     // The budget counts what the message held on the wire, payloads included.
-    const budgetBytes = Math.max(bytes, wireSize(request) ?? 0);
+    const budgetBytes = wireSize(request) ?? bytes;
     this.limits.budget.acquire(budgetBytes);
     this.queue.push({ request, bytes, budgetBytes });
     this.throttle();

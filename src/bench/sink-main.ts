@@ -15,12 +15,26 @@ import {
 /** The line the sink logs once it listens; the bench waits for it. */
 export const SINK_READY_MESSAGE = 'bench sink serving';
 
+/** An UpsertStream implementation for the sink. */
+export type UpsertStreamHandler = (call: ServerDuplexStream<UpsertRequest, UpsertAck>) => void;
+
+/** Acks every batch at once, writing nothing. */
+const ackEverything: UpsertStreamHandler = (call) => {
+  call.on('data', (request: UpsertRequest) => {
+    call.write({ seq: request.seq, upserted: request.points.length, errors: [] });
+  });
+  call.on('end', () => call.end());
+  call.on('error', () => undefined);
+};
+
 /**
  * The transport ceiling: a VectorAdmin server whose UpsertStream decodes each message (as the
  * real one does) and acks it at once, writing nothing. Every other method is UNIMPLEMENTED.
+ * Tests pass their own `upsertStream` to script a peer.
  */
 export async function startSink(
   maxMessageBytes: number,
+  upsertStream: UpsertStreamHandler = ackEverything,
 ): Promise<{ port: number; server: Server }> {
   const server = new Server({
     'grpc.max_receive_message_length': maxMessageBytes,
@@ -30,13 +44,7 @@ export async function startSink(
     callback({ code: status.UNIMPLEMENTED });
   const handlers: UntypedServiceImplementation = {};
   for (const name of Object.keys(VectorAdminService)) handlers[name] = unimplemented;
-  handlers.upsertStream = (call: ServerDuplexStream<UpsertRequest, UpsertAck>) => {
-    call.on('data', (request: UpsertRequest) => {
-      call.write({ seq: request.seq, upserted: request.points.length, errors: [] });
-    });
-    call.on('end', () => call.end());
-    call.on('error', () => undefined);
-  };
+  handlers.upsertStream = upsertStream;
   server.addService(VectorAdminService, handlers);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) =>

@@ -251,7 +251,7 @@ async function tryTake(kv: KV, key: string, me: Holder): Promise<number | undefi
 // that share a hostname (host networking, a fixed compose hostname) have PID namespaces apart.
 function isDeadHolderHere(value: string): boolean {
   const holder = parseHolder(value);
-  const here = holderOf('');
+  const here = placeOfThisProcess();
   if (holder === undefined || here.bootId === undefined || here.pidNamespace === undefined) {
     return false;
   }
@@ -268,12 +268,23 @@ function isDeadHolderHere(value: string): boolean {
   }
 }
 
-function holderOf(dataDir: string): Holder {
-  return {
-    token: randomUUID(),
+type Place = Pick<Holder, 'host' | 'bootId' | 'pidNamespace'>;
+let place: Place | undefined;
+
+/** This process's host, host boot and PID namespace; read once, they never change. */
+function placeOfThisProcess(): Place {
+  place ??= {
     host: hostname(),
     ...optionalText('bootId', () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
     ...optionalText('pidNamespace', () => readlinkSync('/proc/self/ns/pid')),
+  };
+  return place;
+}
+
+function holderOf(dataDir: string): Holder {
+  return {
+    token: randomUUID(),
+    ...placeOfThisProcess(),
     pid: process.pid,
     dataDir,
     since: new Date().toISOString(),

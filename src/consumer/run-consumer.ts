@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, credsAuthenticator, type NatsConnection } from 'nats';
 import { ConfigError, type Config } from '../config/index.js';
 import type { Logger } from '../domain/index.js';
+import { closeConnection } from '../events/index.js';
 import { AlertCenter } from './alert-center.js';
 import { checkpointPath, deleteCheckpoint, writeCheckpoint } from './checkpoint-store.js';
 import { ConsumerLease } from './consumer-lease.js';
@@ -78,7 +78,7 @@ export async function runConsumer(
   // restored again once the lease is held, since the previous holder may have moved it on.
   if (!replay) await restoreState(config, events.stream);
   const nc = await connectNats(events.natsUrl, events.credsFile, name);
-  const cleanup: (() => Promise<unknown>)[] = [() => closeNats(nc)];
+  const cleanup: (() => Promise<unknown>)[] = [() => closeConnection(nc, true)];
   const unwind = async (): Promise<void> => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   };
@@ -234,15 +234,6 @@ function connectNats(
       ? {}
       : { authenticator: credsAuthenticator(readFileSync(credsFile)) }),
   });
-}
-
-// Drain needs a live connection; while NATS is away it would wait for it.
-async function closeNats(nc: NatsConnection): Promise<void> {
-  const timeout = new AbortController();
-  const gaveUp = sleep(2000, undefined, { signal: timeout.signal }).catch(() => undefined);
-  await Promise.race([nc.drain().catch(() => undefined), gaveUp]);
-  timeout.abort();
-  if (!nc.isClosed()) await nc.close();
 }
 
 function hostOf(address: string): string {

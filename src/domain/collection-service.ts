@@ -9,6 +9,7 @@ import {
   type CollectionDefaults,
 } from './collection-config.js';
 import { placementOf, type CollectionView, type Placement } from './placement.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { SharedTables } from './shared-tables.js';
 import { Tenancy } from './types.js';
 
@@ -22,7 +23,7 @@ export type { CollectionView, Placement } from './placement.js';
 export class CollectionService {
   private readonly placements = new Map<string, { placement: Placement; at: number }>();
   /** Lifecycle calls of one tenant's table, one at a time (create, ensure, delete). */
-  private readonly lifecycle = new Map<string, Promise<unknown>>();
+  private readonly lifecycle = new KeyedQueue();
   private readonly shared: SharedTables;
 
   constructor(
@@ -42,7 +43,7 @@ export class CollectionService {
   ): Promise<CollectionView> {
     const ref = this.naming.ref(tenantId, table);
     // Serialized per table: a create of each tenancy at once would otherwise both succeed.
-    return this.serialized(ref, () => this.createNow(ref, request));
+    return this.lifecycle.run(placementKey(ref), () => this.createNow(ref, request));
   }
 
   private async createNow(
@@ -66,7 +67,7 @@ export class CollectionService {
     request?: CollectionConfigRequest,
   ): Promise<{ collection: CollectionView; created: boolean }> {
     const ref = this.naming.ref(tenantId, table);
-    return this.serialized(ref, () => this.ensureNow(ref, request));
+    return this.lifecycle.run(placementKey(ref), () => this.ensureNow(ref, request));
   }
 
   private async ensureNow(
@@ -129,7 +130,7 @@ export class CollectionService {
   /** Deletes the tenant's table (its own collection, or its points of a shared one); false when there was none. */
   delete(tenantId: string, table: string): Promise<boolean> {
     const ref = this.naming.ref(tenantId, table);
-    return this.serialized(ref, () => this.deleteNow(ref));
+    return this.lifecycle.run(placementKey(ref), () => this.deleteNow(ref));
   }
 
   private async deleteNow(ref: CollectionRef): Promise<boolean> {
@@ -187,21 +188,6 @@ export class CollectionService {
       at: performance.now(),
     });
     return view;
-  }
-
-  private serialized<T>(ref: CollectionRef, task: () => Promise<T>): Promise<T> {
-    const key = placementKey(ref);
-    const previous = this.lifecycle.get(key) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.lifecycle.set(key, tail);
-    void tail.then(() => {
-      if (this.lifecycle.get(key) === tail) this.lifecycle.delete(key);
-    });
-    return result;
   }
 
   private checked(

@@ -44,3 +44,4 @@ export { PointService } from './point-service.js';
 export type { PointLimits, UpsertOutcome } from './point-service.js';
 export type { LogFields, Logger } from './logger.js';
 export { ByteBudget } from './byte-budget.js';
+export { KeyedQueue } from './keyed-queue.js';

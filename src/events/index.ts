@@ -16,6 +16,7 @@ export {
 } from './events-stream.js';
 export type { EventsStreamLimits } from './events-stream.js';
 export type { OutboxState } from './outbox.js';
+export { closeConnection } from './nats-link.js';
 export {
   ALERTS_SUBJECT,
   EVENTS_SUBJECT_WILDCARD,

@@ -63,11 +63,7 @@ export class NatsLink {
   async close(drain: boolean): Promise<void> {
     this.stopping.abort();
     const nc = this.nc;
-    if (nc !== undefined && !nc.isClosed()) {
-      // Drain needs a live connection; while NATS is away it would wait for it.
-      if (drain) await withTimeout(nc.drain(), 2000).catch(() => undefined);
-      await nc.close();
-    }
+    if (nc !== undefined) await closeConnection(nc, drain);
     await Promise.all(this.tasks);
   }
 
@@ -163,6 +159,16 @@ export class NatsLink {
     this.tasks.add(tracked);
     void tracked.finally(() => this.tasks.delete(tracked));
   }
+}
+
+/**
+ * Closes a connection, draining it first when `drain` (it is live). Drain needs a live
+ * connection and would wait for NATS to come back, so it gets 2 s.
+ */
+export async function closeConnection(nc: NatsConnection, drain: boolean): Promise<void> {
+  if (nc.isClosed()) return;
+  if (drain) await withTimeout(nc.drain(), 2000).catch(() => undefined);
+  if (!nc.isClosed()) await nc.close();
 }
 
 async function withTimeout(task: Promise<void>, ms: number): Promise<void> {

@@ -7,6 +7,7 @@ import type { Connection } from '@lancedb/lancedb';
 import { ErrorCode, VectorAdminError } from '../domain/errors.js';
 import type { LogFields, Logger } from '../domain/logger.js';
 import { pointIdKey } from '../domain/point-id.js';
+import { KeyedQueue } from '../domain/keyed-queue.js';
 import type { CreateCollectionOptions, VectorStore } from '../domain/ports.js';
 import type {
   CollectionConfig,
@@ -23,7 +24,6 @@ import { scanPayloads } from './embedded-scan.js';
 import { exactSearch } from './embedded-search.js';
 import { ScanGate } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
-import { KeyedWriteQueue } from './embedded-write-queue.js';
 import { LanceTableCache } from './embedded-table-cache.js';
 import type { OpenCollection } from './embedded-table-cache.js';
 import { batchTable, collectionSchema, sqlString, upsertColumns } from './lance-arrow.js';
@@ -65,7 +65,7 @@ export async function createEmbeddedVectorStore(
  */
 export class EmbeddedVectorStore implements VectorStore {
   private readonly tables: LanceTableCache;
-  private readonly writes = new KeyedWriteQueue();
+  private readonly writes = new KeyedQueue();
   private readonly compaction: CompactionPolicy;
   private readonly retainVersionsMs: number;
   private readonly filterInListMax: number | undefined;

@@ -291,14 +291,24 @@ function toPointId(id: Schemas['ExtendedPointId'] | bigint): PointId {
 
 /**
  * A payload with the REST client's BigInts (integers past 2^53 where JSON.rawJSON exists, Node
- * 21+) turned back into numbers, as JSON and google.protobuf.Struct carry them.
+ * 21+) turned back into numbers, as JSON and google.protobuf.Struct carry them. Payloads
+ * without any (every one on Node 20) are returned as they are, not copied.
  */
 export function jsonNumbers<T>(value: T): T {
+  return hasBigInt(value) ? withNumbers(value) : value;
+}
+
+function hasBigInt(value: unknown): boolean {
+  if (typeof value === 'bigint') return true;
+  return typeof value === 'object' && value !== null && Object.values(value).some(hasBigInt);
+}
+
+function withNumbers<T>(value: T): T {
   if (typeof value === 'bigint') return Number(value) as T;
-  if (Array.isArray(value)) return value.map(jsonNumbers) as T;
+  if (Array.isArray(value)) return value.map(withNumbers) as T;
   if (typeof value === 'object' && value !== null) {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, jsonNumbers(v as unknown)]),
+      Object.entries(value).map(([k, v]) => [k, withNumbers(v as unknown)]),
     ) as T;
   }
   return value;

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  Server,
-  ServerCredentials,
-  status,
-  type ServerDuplexStream,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { startSink } from '../../src/bench/sink-main.js';
 import { connect, streamUpserts, type StreamBatch } from '../../src/client/index.js';
-import {
-  VectorAdminService,
-  type UpsertAck,
-  type UpsertRequest,
-} from '../../src/gen/vectoradmin/v1/vectoradmin.js';
+import type { UpsertRequest } from '../../src/gen/vectoradmin/v1/vectoradmin.js';
 import { wirePoints, seededRandom } from '../helpers/points.js';
 
 // The client library against a scripted peer (real gRPC on an ephemeral port): the first
@@ -29,13 +20,7 @@ interface Received {
 async function startBreakingPeer(breakAfterSeq: bigint) {
   const received: Received[] = [];
   let sessions = 0;
-  const server = new Server();
-  const handlers: UntypedServiceImplementation = {};
-  for (const name of Object.keys(VectorAdminService)) {
-    handlers[name] = (_call: unknown, callback: (err: { code: number }) => void) =>
-      callback({ code: status.UNIMPLEMENTED });
-  }
-  handlers.upsertStream = (call: ServerDuplexStream<UpsertRequest, UpsertAck>) => {
+  const { port, server } = await startSink(4 << 20, (call) => {
     const session = ++sessions;
     call.on('data', (r: UpsertRequest) => {
       received.push({ session, seq: r.seq, tenantId: r.tenantId, table: r.table });
@@ -46,13 +31,7 @@ async function startBreakingPeer(breakAfterSeq: bigint) {
     });
     call.on('end', () => call.end());
     call.on('error', () => undefined);
-  };
-  server.addService(VectorAdminService, handlers);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
-  );
+  });
   return {
     address: `127.0.0.1:${port}`,
     received,

@@ -14,4 +14,6 @@ test('qdrant payload numbers - BigInts from the REST client become numbers a Str
   const encode = (value: object) => Struct.encode(Struct.wrap(value)).finish();
   assert.throws(() => encode(payload), /bigint/i, 'what the service would otherwise hit');
   assert.doesNotThrow(() => encode(plain));
+  const untouched = { a: 1, b: ['x', { c: 2 }] };
+  assert.equal(jsonNumbers(untouched), untouched, 'a payload without BigInts is not copied');
 });

@@ -1,9 +1,10 @@
 /**
  * Runs tasks one at a time per key, in call order; different keys run concurrently. The
  * embedded store uses one key per collection so concurrent upserts apply in call order and
- * never race a compaction or a drop of the same table.
+ * never race a compaction or a drop of the same table; the collection service one key per
+ * tenant's table so its create, ensure and delete calls never interleave.
  */
-export class KeyedWriteQueue {
+export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
 
   /** Runs `task` after every task queued earlier under `key`; its outcome is the caller's. */
