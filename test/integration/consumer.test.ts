@@ -189,22 +189,24 @@ test('consumer - summaries and alerts are published on NATS', async () => {
   await using fx = await startConsumerFixture('consumer publishes');
   const summaries = fx.nc.subscribe('vectoradmin.v1.summaries.*', { timeout: 10_000 });
   const alerts = fx.nc.subscribe('vectoradmin.v1.alerts', { timeout: 10_000 });
-  const now = Date.now();
+  // All in one summary window (the previous one, which alerts still judge): times that
+  // straddled a window boundary split acme's ok and failed upsert into different windows.
+  const base = Math.floor(Date.now() / WINDOW_MS) * WINDOW_MS - WINDOW_MS + 1000;
   const events = [
     cloudEvent({
-      startedAt: new Date(now - 500),
+      startedAt: new Date(base),
       tenantId: 'acme',
       collection: 'client_acme_docs',
     }),
     cloudEvent({
-      startedAt: new Date(now - 400),
+      startedAt: new Date(base + 100),
       tenantId: 'acme',
       collection: 'client_acme_docs',
       outcome: 'error',
       grpcCode: 'INTERNAL',
     }),
     cloudEvent({
-      startedAt: new Date(now - 300),
+      startedAt: new Date(base + 200),
       tenantId: 'globex',
       table: 'docs',
       collection: 'client_globex_docs',
