@@ -86,5 +86,8 @@ export function collectionToProto(view: CollectionView): pb.Collection {
     table: view.ref.table,
     config: configToProto(view.config, view.tenancy),
     pointsCount: BigInt(view.pointsCount),
+    // Until the stores report their vector index, every point counts as searched exactly.
+    indexedVectorsCount: BigInt(view.pointsCount),
+    status: pb.CollectionStatus.COLLECTION_STATUS_GREEN,
   };
 }
