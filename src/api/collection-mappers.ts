@@ -1,5 +1,6 @@
 import {
   Distance,
+  IndexStatus,
   Tenancy,
   VectorAdminError,
   type CollectionConfig,
@@ -21,6 +22,11 @@ const TENANCY_FROM_PROTO: Partial<Record<number, Tenancy>> = {
 const TENANCY_TO_PROTO: Record<Tenancy, pb.Tenancy> = {
   collection_per_tenant: pb.Tenancy.TENANCY_COLLECTION_PER_TENANT,
   shared_collection: pb.Tenancy.TENANCY_SHARED_COLLECTION,
+};
+const STATUS_TO_PROTO: Record<IndexStatus, pb.CollectionStatus> = {
+  green: pb.CollectionStatus.COLLECTION_STATUS_GREEN,
+  yellow: pb.CollectionStatus.COLLECTION_STATUS_YELLOW,
+  red: pb.CollectionStatus.COLLECTION_STATUS_RED,
 };
 const DISTANCE_TO_PROTO: Record<Distance, pb.Distance> = {
   cosine: pb.Distance.DISTANCE_COSINE,
@@ -86,8 +92,10 @@ export function collectionToProto(view: CollectionView): pb.Collection {
     table: view.ref.table,
     config: configToProto(view.config, view.tenancy),
     pointsCount: BigInt(view.pointsCount),
-    // Until the stores report their vector index, every point counts as searched exactly.
-    indexedVectorsCount: BigInt(view.pointsCount),
-    status: pb.CollectionStatus.COLLECTION_STATUS_GREEN,
+    // A shared table's partition reports its collection's index, capped at its own points.
+    indexedVectorsCount: BigInt(
+      Math.min(view.pointsCount, view.index?.indexedVectorsCount ?? view.pointsCount),
+    ),
+    status: STATUS_TO_PROTO[view.index?.status ?? IndexStatus.Green],
   };
 }

@@ -119,6 +119,7 @@ export class CollectionService {
           config: stored.config,
           tenancy: Tenancy.CollectionPerTenant,
           pointsCount: stored.pointsCount,
+          index: { indexedVectorsCount: stored.indexedVectorsCount, status: stored.status },
         });
     }
     views.push(...(await this.shared.list(tenantId)));
@@ -176,6 +177,7 @@ export class CollectionService {
         config: stored.config,
         tenancy: Tenancy.CollectionPerTenant,
         pointsCount: stored.pointsCount,
+        index: { indexedVectorsCount: stored.indexedVectorsCount, status: stored.status },
       });
     }
     const shared = await this.shared.view(ref, withCount);

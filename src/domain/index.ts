@@ -1,6 +1,6 @@
 export { ErrorCode, VectorAdminError, hasErrorCode } from './errors.js';
 export type { FieldViolation, VectorAdminErrorOptions } from './errors.js';
-export { Distance, Tenancy } from './types.js';
+export { Distance, IndexStatus, PayloadIndexType, Tenancy } from './types.js';
 export type {
   CollectionConfig,
   Condition,
@@ -10,9 +10,11 @@ export type {
   Payload,
   Point,
   PointId,
+  PayloadIndex,
   PointSelector,
   RangeBounds,
   ScoredPoint,
+  SearchParams,
   SearchQuery,
   StoredCollection,
 } from './types.js';

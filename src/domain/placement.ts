@@ -1,5 +1,5 @@
 import type { CollectionRef } from './naming.js';
-import type { CollectionConfig, Tenancy } from './types.js';
+import type { CollectionConfig, IndexStatus, Tenancy } from './types.js';
 
 /** A tenant's collection as clients see it; `ref.name` is the physical collection holding it. */
 export interface CollectionView {
@@ -8,6 +8,8 @@ export interface CollectionView {
   readonly tenancy: Tenancy;
   /** The tenant's points only, also in a shared collection. */
   readonly pointsCount: number;
+  /** The collection's vector index; unset when not read (a create answers before any point). */
+  readonly index?: { readonly indexedVectorsCount: number; readonly status: IndexStatus };
 }
 
 /** Where a tenant's table lives: its own collection, or its partition of a shared one. */

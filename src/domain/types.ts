@@ -30,6 +30,22 @@ export interface CollectionConfig {
   readonly writeConsistencyFactor?: number;
   readonly onDisk?: boolean;
   readonly hnsw?: HnswConfig;
+  /** Top-level payload keys to index; filters on them prefilter through the index. */
+  readonly payloadIndexes?: readonly PayloadIndex[];
+}
+
+/** A payload key's value type, as Qdrant's field index schema names it. */
+export const PayloadIndexType = {
+  Keyword: 'keyword',
+  Integer: 'integer',
+  Float: 'float',
+  Bool: 'bool',
+} as const;
+export type PayloadIndexType = (typeof PayloadIndexType)[keyof typeof PayloadIndexType];
+
+export interface PayloadIndex {
+  readonly key: string;
+  readonly type: PayloadIndexType;
 }
 
 /** A point id as stored: a safe unsigned integer or a lowercase canonical UUID. */
@@ -49,11 +65,25 @@ export interface ScoredPoint {
   readonly payload?: Payload;
 }
 
+/** Where a collection's vector index stands, in Qdrant's colours. */
+export const IndexStatus = {
+  /** Every point is indexed, or the collection is below the indexing threshold. */
+  Green: 'green',
+  /** The index is being built or updated; unindexed points are searched exactly meanwhile. */
+  Yellow: 'yellow',
+  /** Indexing failed; searches still answer, exactly. */
+  Red: 'red',
+} as const;
+export type IndexStatus = (typeof IndexStatus)[keyof typeof IndexStatus];
+
 /** What a store knows about one physical collection. */
 export interface StoredCollection {
   readonly name: string;
   readonly config: CollectionConfig;
   readonly pointsCount: number;
+  /** Points covered by the vector index; the rest are searched exactly. */
+  readonly indexedVectorsCount: number;
+  readonly status: IndexStatus;
 }
 
 export type MatchValue = string | number | boolean;
@@ -82,6 +112,15 @@ export interface SearchQuery {
   readonly limit: number;
   readonly filter?: Filter;
   readonly withPayload: boolean;
+  readonly params?: SearchParams;
+}
+
+/** Per-query accuracy controls, as Qdrant's search params. */
+export interface SearchParams {
+  /** Bypass the vector index and compare against every point. */
+  readonly exact?: boolean;
+  /** Candidates the HNSW graph explores; unset means the store's default. */
+  readonly hnswEf?: number;
 }
 
 /** Which points a delete removes: by ids, by filter, or both (a point matching either). */

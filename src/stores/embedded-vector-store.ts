@@ -5,6 +5,7 @@ import path from 'node:path';
 import { connect } from '@lancedb/lancedb';
 import type { Connection } from '@lancedb/lancedb';
 import { ErrorCode, VectorAdminError } from '../domain/errors.js';
+import { IndexStatus } from '../domain/types.js';
 import type { LogFields, Logger } from '../domain/logger.js';
 import { pointIdKey } from '../domain/point-id.js';
 import { KeyedQueue } from '../domain/keyed-queue.js';
@@ -113,7 +114,15 @@ export class EmbeddedVectorStore implements VectorStore {
     try {
       return await this.tables.guard(name, 'describe a collection', async () => {
         const open = await this.collection(name);
-        return { name, config: open.config, pointsCount: await open.table.countRows() };
+        const pointsCount = await open.table.countRows();
+        // No vector index yet: every point is searched exactly, so the index is current.
+        return {
+          name,
+          config: open.config,
+          pointsCount,
+          indexedVectorsCount: pointsCount,
+          status: IndexStatus.Green,
+        };
       });
     } catch (err) {
       if (err instanceof VectorAdminError && err.code === ErrorCode.NotFound) return undefined;

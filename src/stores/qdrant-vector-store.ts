@@ -1,6 +1,7 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import type { Schemas } from '@qdrant/js-client-rest';
 import { ErrorCode, VectorAdminError, hasErrorCode } from '../domain/errors.js';
+import { IndexStatus } from '../domain/types.js';
 import type { CreateCollectionOptions, VectorStore } from '../domain/ports.js';
 import type {
   CollectionConfig,
@@ -96,7 +97,15 @@ export class QdrantVectorStore implements VectorStore {
       const config = fromCollectionInfo(name, info);
       // Info's points_count is approximate (it lags optimisation); the exact count is the truth.
       const pointsCount = await this.count(name, undefined, true);
-      return { name, config, pointsCount };
+      // Qdrant's grey (optimisations pending, not started) is an index not yet current: yellow.
+      const status =
+        info.status === 'green'
+          ? IndexStatus.Green
+          : info.status === 'red'
+            ? IndexStatus.Red
+            : IndexStatus.Yellow;
+      const indexedVectorsCount = Math.min(pointsCount, info.indexed_vectors_count ?? 0);
+      return { name, config, pointsCount, indexedVectorsCount, status };
     } catch (err) {
       if (hasErrorCode(err, ErrorCode.NotFound)) return undefined;
       throw err;

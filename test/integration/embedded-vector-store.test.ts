@@ -201,6 +201,8 @@ describe('embedded store specifics', () => {
         name,
         config: { vectorSize: 4, distance: 'euclid' },
         pointsCount: 0,
+        indexedVectorsCount: 0,
+        status: 'green',
       });
     } finally {
       await other.close();

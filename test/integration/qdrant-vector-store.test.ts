@@ -61,7 +61,13 @@ void describe('qdrant store collections', () => {
         on_disk_payload: true,
         hnsw_config: { m: 32, ef_construct: 200, full_scan_threshold: 20_000, on_disk: false },
       });
-      assert.deepEqual(await store.getCollection(name), { name, config, pointsCount: 0 });
+      assert.deepEqual(await store.getCollection(name), {
+        name,
+        config,
+        pointsCount: 0,
+        indexedVectorsCount: 0,
+        status: 'green',
+      });
     });
   });
 
