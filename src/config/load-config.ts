@@ -59,7 +59,9 @@ export interface Config {
     readonly prometheusAddress: string;
     readonly summaryWindowMs: number;
     readonly alerts: {
-      readonly errorRate: number;
+      readonly serverErrorRate: number;
+      readonly authFailures: number;
+      readonly minOps: number;
       readonly p99Ms: number;
       readonly idleMs: number;
     };
@@ -171,7 +173,9 @@ function build(e: Env, problems: string[]): Config {
       prometheusAddress: e.VECTORADMIN_PROMETHEUS_ADDR,
       summaryWindowMs: e.VECTORADMIN_SUMMARY_WINDOW_MS,
       alerts: {
-        errorRate: e.VECTORADMIN_ALERT_ERROR_RATE,
+        serverErrorRate: e.VECTORADMIN_ALERT_SERVER_ERROR_RATE,
+        authFailures: e.VECTORADMIN_ALERT_AUTH_FAILURES,
+        minOps: e.VECTORADMIN_ALERT_MIN_OPS,
         p99Ms: e.VECTORADMIN_ALERT_P99_MS,
         idleMs: e.VECTORADMIN_ALERT_IDLE_MS,
       },

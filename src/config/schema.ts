@@ -67,7 +67,9 @@ export const envSchema = z.object({
   VECTORADMIN_DASHBOARD_ADDR: hostPort.default('127.0.0.1:8090'),
   VECTORADMIN_PROMETHEUS_ADDR: hostPort.default('127.0.0.1:9464'),
   VECTORADMIN_SUMMARY_WINDOW_MS: int(1000, 24 * 3600 * 1000).default(60_000),
-  VECTORADMIN_ALERT_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  VECTORADMIN_ALERT_SERVER_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  VECTORADMIN_ALERT_AUTH_FAILURES: int(1, 1_000_000_000).default(20),
+  VECTORADMIN_ALERT_MIN_OPS: int(1, 1_000_000_000).default(10),
   VECTORADMIN_ALERT_P99_MS: z.coerce.number().positive().default(2000),
   VECTORADMIN_ALERT_IDLE_MS: int(1000, 24 * 3600 * 1000).default(60_000),
 });

@@ -12,12 +12,19 @@ export interface Sample {
   readonly points: number;
   readonly bytes: number;
   readonly error: boolean;
+  /** A failure of the service's own (UNAVAILABLE, INTERNAL, ...), not the caller's. */
+  readonly serverError: boolean;
+  /** Refused credentials (UNAUTHENTICATED, PERMISSION_DENIED). */
+  readonly authFailure: boolean;
 }
 
 /** An Aggregate as saved in the checkpoint. */
 export interface AggregateJson {
   readonly count: number;
   readonly errors: number;
+  /** Absent in checkpoints written before server errors were counted apart (read as 0). */
+  readonly serverErrors?: number;
+  readonly authFailures?: number;
   readonly points: number;
   readonly bytes: number;
   readonly sumUs: number;
@@ -57,6 +64,8 @@ export interface Percentiles {
 export class Aggregate {
   count = 0;
   errors = 0;
+  serverErrors = 0;
+  authFailures = 0;
   points = 0;
   bytes = 0;
   sumUs = 0;
@@ -74,6 +83,8 @@ export class Aggregate {
     const histogram = this.thaw();
     this.count += 1;
     if (sample.error) this.errors += 1;
+    if (sample.serverError) this.serverErrors += 1;
+    if (sample.authFailure) this.authFailures += 1;
     this.points += sample.points;
     this.bytes += sample.bytes;
     this.sumUs += sample.durationUs;
@@ -115,6 +126,8 @@ export class Aggregate {
     return {
       count: this.count,
       errors: this.errors,
+      serverErrors: this.serverErrors,
+      authFailures: this.authFailures,
       points: this.points,
       bytes: this.bytes,
       sumUs: this.sumUs,
@@ -131,6 +144,8 @@ export class Aggregate {
     const aggregate = new Aggregate();
     aggregate.count = json.count;
     aggregate.errors = json.errors;
+    aggregate.serverErrors = json.serverErrors ?? 0;
+    aggregate.authFailures = json.authFailures ?? 0;
     aggregate.points = json.points;
     aggregate.bytes = json.bytes;
     aggregate.sumUs = json.sumUs;

@@ -23,7 +23,8 @@ export class AlertCenter {
   evaluate(input: AlertInput): Alert[] {
     const alerts = evaluateAlerts(input, this.rules, this.fired);
     for (const alert of alerts) {
-      this.logger.warn('alert', { ...alert });
+      // The message leads: a console shows it without the fields.
+      this.logger.warn(`alert ${alert.message}`, { ...alert });
       this.nc.publish(ALERTS_SUBJECT, JSON.stringify(alert));
       this.recentAlerts.unshift(alert);
     }

@@ -3,18 +3,26 @@ import type { Summary } from './summary.js';
 
 /** The alert rules; thresholds come from config.consumer.alerts. */
 export interface AlertRules {
-  /** Fire when a window's error rate is above this fraction (0-1). */
-  readonly errorRate: number;
+  /** Fire when a window's server error rate is above this fraction (0-1). */
+  readonly serverErrorRate: number;
+  /** Fire when one tenant's calls are refused for their credentials this often in a window. */
+  readonly authFailures: number;
+  /** Operations a window needs before its rate and percentile rules may fire. */
+  readonly minOps: number;
   /** Fire when a window's p99 latency is above this many ms. */
   readonly p99Ms: number;
   /** Fire when no event arrived for this long while upsert streams are open. */
   readonly idleMs: number;
 }
 
+/** The alert rules' names, as alerts carry them. */
+export type AlertRule = 'server_error_rate' | 'auth_failures' | 'p99' | 'idle';
+
 /** An alert as published on `vectoradmin.v1.alerts` and shown by the dashboard. */
 export interface Alert {
-  readonly rule: 'error_rate' | 'p99' | 'idle';
+  readonly rule: AlertRule;
   readonly fired_at: string;
+  /** One line naming the rule, the key, the value and the threshold. */
   readonly message: string;
   readonly value: number;
   readonly threshold: number;
@@ -38,14 +46,21 @@ export interface AlertInput {
  * Evaluates the rules and returns the alerts that newly fire; `fired` remembers what already
  * did (one alert per rule, key and window; one idle alert per quiet period). Only windows that
  * end within one window length of now are judged, so replaying an old log or restarting does
- * not raise alerts about the past.
+ * not raise alerts about the past. Client errors (a create of a name that exists, a bad
+ * argument) are the caller's and never fire the error rule; a window with fewer than `minOps`
+ * operations is too small for a rate or a percentile to mean anything.
  */
 export function evaluateAlerts(input: AlertInput, rules: AlertRules, fired: Set<string>): Alert[] {
   const alerts: Alert[] = [];
   const firedAt = new Date(input.nowMs).toISOString();
-  for (const s of input.summaries) {
-    if (s.scope !== 'window' || s.window_start === undefined || s.window_ms === undefined) continue;
-    if (Date.parse(s.window_start) + 2 * s.window_ms < input.nowMs) continue;
+  const current = input.summaries.filter(
+    (s) =>
+      s.scope === 'window' &&
+      s.window_start !== undefined &&
+      s.window_ms !== undefined &&
+      Date.parse(s.window_start) + 2 * s.window_ms >= input.nowMs,
+  );
+  for (const s of current) {
     const where = {
       operation: s.operation,
       tenant_id: s.tenant_id,
@@ -53,28 +68,34 @@ export function evaluateAlerts(input: AlertInput, rules: AlertRules, fired: Set<
       window_start: s.window_start,
     };
     const id = `${s.window_start}|${s.operation}|${s.tenant_id}|${s.collection}`;
-    const label = `${s.operation} ${s.tenant_id || '_'}/${s.collection || '_'}`;
-    if (s.error_rate > rules.errorRate && once(fired, `error_rate|${id}`)) {
+    const label = `${s.operation} on ${s.tenant_id || '_'}/${s.collection || '_'}`;
+    const enough = s.operations >= rules.minOps;
+    if (
+      enough &&
+      s.server_error_rate > rules.serverErrorRate &&
+      once(fired, `server_error_rate|${id}`)
+    ) {
       alerts.push({
-        rule: 'error_rate',
+        rule: 'server_error_rate',
         fired_at: firedAt,
-        message: `${label}: error rate ${pct(s.error_rate)} above ${pct(rules.errorRate)} in the window from ${s.window_start}`,
-        value: s.error_rate,
-        threshold: rules.errorRate,
+        message: `server_error_rate: ${label}: ${s.server_errors} of ${s.operations} operations failed on the server side (${pct(s.server_error_rate)}, threshold ${pct(rules.serverErrorRate)}) in the window from ${s.window_start}`,
+        value: s.server_error_rate,
+        threshold: rules.serverErrorRate,
         ...where,
       });
     }
-    if (s.latency_ms.p99 > rules.p99Ms && once(fired, `p99|${id}`)) {
+    if (enough && s.latency_ms.p99 > rules.p99Ms && once(fired, `p99|${id}`)) {
       alerts.push({
         rule: 'p99',
         fired_at: firedAt,
-        message: `${label}: p99 ${s.latency_ms.p99} ms above ${rules.p99Ms} ms in the window from ${s.window_start}`,
+        message: `p99: ${label}: p99 latency ${s.latency_ms.p99} ms over ${s.operations} operations (threshold ${rules.p99Ms} ms) in the window from ${s.window_start}`,
         value: s.latency_ms.p99,
         threshold: rules.p99Ms,
         ...where,
       });
     }
   }
+  alerts.push(...authBursts(current, rules, fired, firedAt));
   const quietMs = input.nowMs - input.lastEventAtMs;
   if (
     input.openStreams > 0 &&
@@ -84,9 +105,47 @@ export function evaluateAlerts(input: AlertInput, rules: AlertRules, fired: Set<
     alerts.push({
       rule: 'idle',
       fired_at: firedAt,
-      message: `no events for ${Math.round(quietMs / 1000)} s while ${input.openStreams} upsert stream(s) are open`,
+      message: `idle: no events for ${Math.round(quietMs / 1000)} s while ${input.openStreams} upsert stream(s) are open (threshold ${Math.round(rules.idleMs / 1000)} s)`,
       value: quietMs,
       threshold: rules.idleMs,
+    });
+  }
+  return alerts;
+}
+
+// Refused credentials summed per tenant and window over every operation and collection: a
+// client cycling bad keys spreads its calls over many keys. Unauthenticated calls have no
+// tenant (""), so they add up together.
+function authBursts(
+  summaries: readonly Summary[],
+  rules: AlertRules,
+  fired: Set<string>,
+  firedAt: string,
+): Alert[] {
+  const totals = new Map<string, { tenant: string; windowStart: string; failures: number }>();
+  for (const s of summaries) {
+    if (s.auth_failures === 0 || s.window_start === undefined) continue;
+    const id = `${s.window_start}|${s.tenant_id}`;
+    const total = totals.get(id) ?? {
+      tenant: s.tenant_id,
+      windowStart: s.window_start,
+      failures: 0,
+    };
+    total.failures += s.auth_failures;
+    totals.set(id, total);
+  }
+  const alerts: Alert[] = [];
+  for (const [id, total] of totals) {
+    if (total.failures < rules.authFailures || !once(fired, `auth_failures|${id}`)) continue;
+    const who = total.tenant === '' ? 'unauthenticated callers' : `tenant ${total.tenant}`;
+    alerts.push({
+      rule: 'auth_failures',
+      fired_at: firedAt,
+      message: `auth_failures: ${total.failures} calls of ${who} refused for their credentials (threshold ${rules.authFailures}) in the window from ${total.windowStart}`,
+      value: total.failures,
+      threshold: rules.authFailures,
+      tenant_id: total.tenant,
+      window_start: total.windowStart,
     });
   }
   return alerts;

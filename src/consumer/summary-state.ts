@@ -1,5 +1,6 @@
 import type { Operation } from '../domain/index.js';
 import type { CloudEvent } from '../events/index.js';
+import { classifyError } from './error-class.js';
 import { Aggregate, type AggregateJson, type Sample } from './aggregate.js';
 import { SeriesState, type SeriesJson, type SeriesPoint } from './series-state.js';
 import { compareSummaries, toSummary, type Summary, type SummaryKey } from './summary.js';
@@ -47,12 +48,14 @@ export class SummaryState {
   apply(event: CloudEvent): void {
     const { data } = event;
     const startMs = Date.parse(data.started_at);
+    const outcome = classifyError(data);
+    // Throughput is what was written or read: a refused batch's points moved nothing.
     const sample: Sample = {
       startUs: startMs * 1000,
       durationUs: Math.round(data.duration_ms * 1000),
-      points: data.points ?? 0,
-      bytes: data.bytes ?? 0,
-      error: data.outcome === 'error',
+      points: outcome.error ? 0 : (data.points ?? 0),
+      bytes: outcome.error ? 0 : (data.bytes ?? 0),
+      ...outcome,
     };
     const key = keyOf(data.operation, data.tenant_id, data.collection);
     aggregateIn(this.cumulative, key).add(sample);

@@ -28,8 +28,15 @@ export interface Summary {
   /** Empty for operations without a collection. */
   readonly collection: string;
   readonly operations: number;
+  /** Every failed operation, the caller's mistakes included. */
   readonly errors: number;
   readonly error_rate: number;
+  /** Failures of the service itself (UNAVAILABLE, INTERNAL, DEADLINE_EXCEEDED, ...). */
+  readonly server_errors: number;
+  readonly server_error_rate: number;
+  /** Calls refused for their credentials (UNAUTHENTICATED, PERMISSION_DENIED). */
+  readonly auth_failures: number;
+  /** Points of successful operations only: a refused batch wrote nothing. */
   readonly points: number;
   readonly bytes: number;
   /** Earliest event start and latest event end: the span the rates are computed over. */
@@ -41,6 +48,9 @@ export interface Summary {
   readonly latency_ms: LatencySummary;
 }
 
+/** The shortest span rates are computed over: one second, in microseconds. */
+const MIN_RATE_SPAN_US = 1_000_000;
+
 /** Which summary an aggregate is: its key and, for windows, the window. */
 export interface SummaryKey {
   readonly operation: Operation;
@@ -51,11 +61,12 @@ export interface SummaryKey {
 
 /**
  * The summary of an aggregate. Rates divide by the events' active span (first start to last
- * end, at least 1 ms) rather than the window length, so a partly filled window or an idle tail
- * does not dilute them; MB is 10^6 bytes.
+ * end) rather than the window length, so a partly filled window or an idle tail does not
+ * dilute them; the span counts as at least one second, so a lone operation reads as 1 op/s and
+ * not as 1/latency; MB is 10^6 bytes.
  */
 export function toSummary(key: SummaryKey, aggregate: Aggregate): Summary {
-  const spanS = Math.max(1000, aggregate.lastEndUs - aggregate.firstStartUs) / 1e6;
+  const spanS = Math.max(MIN_RATE_SPAN_US, aggregate.lastEndUs - aggregate.firstStartUs) / 1e6;
   const ms = (us: number): number => us / 1000;
   // A bucket's highest equivalent value can exceed the exact max (or a p50 the max, with one
   // sample); the exact extremes bound every percentile, still within HdrHistogram's 0.1%.
@@ -75,6 +86,9 @@ export function toSummary(key: SummaryKey, aggregate: Aggregate): Summary {
     operations: aggregate.count,
     errors: aggregate.errors,
     error_rate: aggregate.count === 0 ? 0 : aggregate.errors / aggregate.count,
+    server_errors: aggregate.serverErrors,
+    server_error_rate: aggregate.count === 0 ? 0 : aggregate.serverErrors / aggregate.count,
+    auth_failures: aggregate.authFailures,
     points: aggregate.points,
     bytes: aggregate.bytes,
     first_started_at: new Date(Math.floor(aggregate.firstStartUs / 1000)).toISOString(),

@@ -111,13 +111,15 @@ export function exactCumulative(events: readonly CloudEvent[]): Map<string, Exac
 /** Exact statistics of one group. */
 export function exactStats(events: readonly CloudEvent[]): ExactStats {
   const durations = events.map((e) => e.data.duration_ms).sort((a, b) => a - b);
+  const succeeded = events.filter((e) => e.data.outcome === 'ok');
   const rank = (p: number): number =>
     durations[Math.max(1, Math.ceil((p / 100) * durations.length)) - 1] ?? 0;
   return {
     operations: events.length,
     errors: events.filter((e) => e.data.outcome === 'error').length,
-    points: events.reduce((sum, e) => sum + (e.data.points ?? 0), 0),
-    bytes: events.reduce((sum, e) => sum + (e.data.bytes ?? 0), 0),
+    // Throughput counts what succeeded: a refused operation moved no points.
+    points: succeeded.reduce((sum, e) => sum + (e.data.points ?? 0), 0),
+    bytes: succeeded.reduce((sum, e) => sum + (e.data.bytes ?? 0), 0),
     minMs: durations[0] ?? 0,
     maxMs: durations[durations.length - 1] ?? 0,
     meanMs: durations.reduce((a, b) => a + b, 0) / durations.length,

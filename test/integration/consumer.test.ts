@@ -213,7 +213,9 @@ test('consumer - summaries and alerts are published on NATS', async () => {
     }),
   ];
   await publishEvents(fx.js, events);
-  const { handle } = await startConsumer(fx.config({ VECTORADMIN_ALERT_ERROR_RATE: '0.2' }));
+  const { handle } = await startConsumer(
+    fx.config({ VECTORADMIN_ALERT_SERVER_ERROR_RATE: '0.2', VECTORADMIN_ALERT_MIN_OPS: '1' }),
+  );
   const subjects = new Set<string>();
   for await (const m of summaries) {
     subjects.add(m.subject);
@@ -230,7 +232,7 @@ test('consumer - summaries and alerts are published on NATS', async () => {
   );
   for await (const m of alerts) {
     const alert = m.json<{ rule: string; tenant_id: string; value: number }>();
-    assert.equal(alert.rule, 'error_rate');
+    assert.equal(alert.rule, 'server_error_rate');
     assert.equal(alert.tenant_id, 'acme');
     assert.equal(alert.value, 0.5);
     break;

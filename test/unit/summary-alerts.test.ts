@@ -4,7 +4,13 @@ import { SummaryState, evaluateAlerts, type AlertRules } from '../../src/consume
 import { cloudEvent } from '../helpers/consumer-events.js';
 
 const WINDOW_MS = 10_000;
-const RULES: AlertRules = { errorRate: 0.25, p99Ms: 100, idleMs: 5000 };
+const RULES: AlertRules = {
+  serverErrorRate: 0.25,
+  authFailures: 3,
+  minOps: 1,
+  p99Ms: 100,
+  idleMs: 5000,
+};
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 5);
 
 function windowsOf(...events: ReturnType<typeof cloudEvent>[]) {
@@ -17,13 +23,13 @@ const ok = (ms: number, at = NOW - 1000) => cloudEvent({ startedAt: new Date(at)
 const failed = (at = NOW - 1000) =>
   cloudEvent({ startedAt: new Date(at), outcome: 'error', grpcCode: 'UNAVAILABLE' });
 
-test('summary alerts - error rate above the threshold fires once per window and key', () => {
+test('summary alerts - server error rate above the threshold fires once per window and key', () => {
   const fired = new Set<string>();
   const summaries = windowsOf(ok(1), ok(1), failed());
   const input = { nowMs: NOW, summaries, openStreams: 0, lastEventAtMs: NOW };
   const alerts = evaluateAlerts(input, RULES, fired);
   assert.equal(alerts.length, 1);
-  assert.equal(alerts[0]?.rule, 'error_rate');
+  assert.equal(alerts[0]?.rule, 'server_error_rate');
   assert.equal(alerts[0]?.tenant_id, 'acme');
   assert.equal(alerts[0]?.value, 1 / 3);
   assert.deepEqual(evaluateAlerts(input, RULES, fired), [], 'not again for the same window');
@@ -82,5 +88,64 @@ test('summary alerts - idle fires once per quiet period, only while streams are 
     evaluateAlerts({ ...later, nowMs: NOW + 12_000 }, RULES, new Set()),
     [],
     'not before idleMs',
+  );
+});
+
+const refused = (grpcCode: string, tenantId = 'acme', at = NOW - 1000) =>
+  cloudEvent({ startedAt: new Date(at), outcome: 'error', grpcCode, tenantId });
+
+test("summary alerts - client errors are the caller's: one ALREADY_EXISTS fires nothing", () => {
+  const summaries = windowsOf(refused('ALREADY_EXISTS'));
+  assert.equal(summaries.find((s) => s.scope === 'window')?.error_rate, 1);
+  assert.equal(summaries.find((s) => s.scope === 'window')?.server_error_rate, 0);
+  const input = { nowMs: NOW, summaries, openStreams: 0, lastEventAtMs: NOW };
+  assert.deepEqual(evaluateAlerts(input, RULES, new Set()), []);
+});
+
+test('summary alerts - a window with fewer than minOps operations is too small to judge', () => {
+  const summaries = windowsOf(failed(), failed(), ok(500));
+  const input = { nowMs: NOW, summaries, openStreams: 0, lastEventAtMs: NOW };
+  assert.deepEqual(evaluateAlerts(input, { ...RULES, minOps: 4 }, new Set()), []);
+  assert.deepEqual(
+    evaluateAlerts(input, { ...RULES, minOps: 3 }, new Set()).map((a) => a.rule),
+    ['server_error_rate', 'p99'],
+  );
+});
+
+test('summary alerts - a burst of refused credentials fires once per tenant and window', () => {
+  const fired = new Set<string>();
+  const summaries = windowsOf(
+    refused('UNAUTHENTICATED', ''),
+    cloudEvent({
+      startedAt: new Date(NOW - 900),
+      operation: 'search',
+      outcome: 'error',
+      grpcCode: 'UNAUTHENTICATED',
+      tenantId: '',
+    }),
+    refused('UNAUTHENTICATED', ''),
+    refused('PERMISSION_DENIED', 'acme'),
+  );
+  const input = { nowMs: NOW, summaries, openStreams: 0, lastEventAtMs: NOW };
+  const alerts = evaluateAlerts(input, RULES, fired);
+  assert.deepEqual(
+    alerts.map((a) => [a.rule, a.tenant_id, a.value, a.threshold]),
+    [['auth_failures', '', 3, 3]],
+    'summed over operations; acme has only one',
+  );
+  assert.match(alerts[0]?.message ?? '', /auth_failures: 3 calls of unauthenticated callers/);
+  assert.deepEqual(evaluateAlerts(input, RULES, fired), []);
+});
+
+test('summary alerts - the message names the rule, the key, the value and the threshold', () => {
+  const summaries = windowsOf(failed(), failed(), ok(1), ok(1));
+  const [alert] = evaluateAlerts(
+    { nowMs: NOW, summaries, openStreams: 0, lastEventAtMs: NOW },
+    RULES,
+    new Set(),
+  );
+  assert.match(
+    alert?.message ?? '',
+    /^server_error_rate: upsert on acme\/client_acme_docs: 2 of 4 .*\(50\.0%, threshold 25\.0%\)/,
   );
 });

@@ -73,6 +73,28 @@ test('summary state - rates divide by the span from the first start to the last 
   assert.equal(s.last_ended_at, new Date(START_MS + 2000).toISOString());
 });
 
+test('summary state - one operation is 1 op/s, not 1/latency; refused points are no throughput', () => {
+  const events = [
+    cloudEvent({ startedAt: new Date(START_MS), durationMs: 2, points: 10, bytes: 500_000 }),
+    cloudEvent({
+      startedAt: new Date(START_MS),
+      durationMs: 1,
+      points: 99,
+      bytes: 9_000_000,
+      outcome: 'error',
+      grpcCode: 'INVALID_ARGUMENT',
+    }),
+  ];
+  const [s] = stateOf(events).summaries();
+  assert.ok(s !== undefined);
+  assert.equal(s.ops_per_s, 2, 'two operations within one second');
+  assert.equal(s.points, 10);
+  assert.equal(s.points_per_s, 10);
+  assert.equal(s.mb_per_s, 0.5);
+  assert.equal(s.errors, 1);
+  assert.equal(s.server_errors, 0);
+});
+
 test('summary state - windows are aligned to event time and hold exactly their events', () => {
   const events = eventRun(2000, 11, START_MS, 61);
   const windows = stateOf(events)
@@ -183,7 +205,7 @@ test('summary state - the per-second series counts events by start second', () =
   );
   state.apply(cloudEvent({ startedAt: new Date(START_MS + 1000), durationMs: 8 }));
   assert.deepEqual(state.seriesOf('upsert'), [
-    { t: START_MS, ops: 2, errors: 1, points: 20, mean_ms: 3, max_ms: 4 },
+    { t: START_MS, ops: 2, errors: 1, points: 10, mean_ms: 3, max_ms: 4 },
     { t: START_MS + 1000, ops: 1, errors: 0, points: 10, mean_ms: 8, max_ms: 8 },
   ]);
   assert.deepEqual(state.seriesOperations(), ['upsert']);
