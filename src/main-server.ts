@@ -33,6 +33,7 @@ export async function startVectorAdmin(
     config.store.kind === 'embedded'
       ? await createEmbeddedVectorStore({
           dataDir: config.store.dataDir,
+          minFreeBytes: config.store.minFreeBytes,
           logger: logger.child({ component: 'store' }),
         })
       : createQdrantVectorStore(config.store);

@@ -94,8 +94,12 @@ export class OperationRecorder {
       const durationMs = performance.now() - started;
       await this.record(operation, caller, facts, startedAt, durationMs, failure, reservation);
     } catch (err) {
-      // The operation's event could not be queued: the client must not take it as done.
-      return { ok: false, status: this.fail(operation, err) };
+      // A write's event could not be queued: the client must not take the write as done. A
+      // read, or a call that failed anyway, is answered as it ended: reads keep working while
+      // the outbox cannot take events (issue 17: a full disk), and the loss is logged.
+      if (WRITES.has(operation) && outcome.ok)
+        return { ok: false, status: this.fail(operation, err) };
+      this.logger.warn('operation event dropped', { operation, err });
     }
     return outcome;
   }

@@ -135,10 +135,13 @@ function probeStore(deps: GrpcServerDeps, health: HealthImplementation): () => v
   let last = '';
   const probe = async () => {
     let storeUp = true;
+    let storeProblem: string | undefined;
     try {
       await deps.store.ping();
     } catch (err) {
       storeUp = false;
+      // Why NOT_SERVING, e.g. a data disk under its free-space reserve (issue 17).
+      storeProblem = err instanceof Error ? err.message : String(err);
       if (!last.startsWith('NOT_SERVING')) deps.logger.warn('store not answering', { err });
     }
     if (stopped) return;
@@ -150,6 +153,7 @@ function probeStore(deps: GrpcServerDeps, health: HealthImplementation): () => v
       deps.logger.info('health', {
         status: serving,
         store: storeUp ? 'up' : 'down',
+        ...(storeProblem === undefined ? {} : { reason: storeProblem }),
         events: events.full
           ? 'outbox full'
           : delivering === 'SERVING'

@@ -17,7 +17,7 @@ export interface Config {
     };
   };
   readonly store:
-    | { readonly kind: 'embedded'; readonly dataDir: string }
+    | { readonly kind: 'embedded'; readonly dataDir: string; readonly minFreeBytes: number }
     | {
         readonly kind: 'qdrant';
         readonly url: string;
@@ -126,7 +126,11 @@ function build(e: Env, problems: string[]): Config {
     },
     store:
       e.VECTORADMIN_STORE === 'embedded'
-        ? { kind: 'embedded', dataDir: path.join(dataDir, 'vectors') }
+        ? {
+            kind: 'embedded',
+            dataDir: path.join(dataDir, 'vectors'),
+            minFreeBytes: e.VECTORADMIN_MIN_FREE_DISK_BYTES,
+          }
         : {
             kind: 'qdrant',
             url: e.QDRANT_URL ?? `http://${e.QDRANT_HOST}:${e.QDRANT_PORT}`,

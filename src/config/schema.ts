@@ -16,6 +16,8 @@ export const envSchema = z.object({
   VECTORADMIN_GRPC_ADDR: hostPort.default('127.0.0.1:50051'),
   VECTORADMIN_STORE: z.enum(['embedded', 'qdrant']).default('embedded'),
   VECTORADMIN_DATA_DIR: z.string().min(1).default('./data'),
+  /** Free space the embedded store keeps on the data disk: writes are refused below it. */
+  VECTORADMIN_MIN_FREE_DISK_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(8 * 1024 * 1024),
   VECTORADMIN_API_KEYS: z.string().default(''),
   VECTORADMIN_API_KEYS_FILE: z.string().optional(),
   VECTORADMIN_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -210,7 +210,11 @@ export class Outbox {
         this.writing = 0;
         this.setError(err);
         const message = 'the event outbox cannot write its journal';
-        const failure = new VectorAdminError('unavailable', message, { cause: err });
+        // A full disk or a failed write may pass (issue 17): clients get RetryInfo and retry.
+        const failure = new VectorAdminError('unavailable', message, {
+          cause: err,
+          retryAfterMs: 1000,
+        });
         for (const w of batch) w.reject(failure);
         continue;
       }

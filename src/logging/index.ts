@@ -1,1 +1,2 @@
 export { JsonLogger, silentLogger } from './json-logger.js';
+export { DEFAULT_LOG_FILE_MAX_BYTES, LogFile } from './log-file.js';

@@ -3,13 +3,26 @@ import type { LogFields, Logger } from '../domain/index.js';
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 type Level = keyof typeof LEVELS;
 
-/** A Logger writing one JSON object per line to a stream (stderr by default). */
+// Streams whose write errors are already handled, so a child logger adds no listener.
+const guardedStreams = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A Logger writing one JSON object per line to a stream (stderr by default). A line the stream
+ * cannot take (stderr on a full disk, a closed pipe) is lost, never the process: the stream's
+ * 'error' events are handled. Stack traces go only into `error` lines, which report faults; a
+ * `warn` about a refused call (a full disk, an outbox at its bound) names the cause alone.
+ */
 export class JsonLogger implements Logger {
   constructor(
     private readonly level: Level = 'info',
     private readonly fields: LogFields = {},
     private readonly out: NodeJS.WritableStream = process.stderr,
-  ) {}
+  ) {
+    if (!guardedStreams.has(out)) {
+      guardedStreams.add(out);
+      out.on('error', () => undefined);
+    }
+  }
 
   debug(message: string, fields?: LogFields): void {
     this.write('debug', message, fields);
@@ -30,7 +43,12 @@ export class JsonLogger implements Logger {
   private write(level: Level, message: string, fields: LogFields | undefined): void {
     if (LEVELS[level] < LEVELS[this.level]) return;
     const line = { time: new Date().toISOString(), level, msg: message, ...this.fields, ...fields };
-    this.out.write(`${JSON.stringify(line, errorReplacer)}\n`);
+    const replacer = level === 'error' ? withStacks : withoutStacks;
+    try {
+      this.out.write(`${JSON.stringify(line, replacer)}\n`);
+    } catch {
+      // A synchronous stream (stderr to a file) throws on a full disk: the line is lost.
+    }
   }
 }
 
@@ -43,9 +61,17 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 };
 
-function errorReplacer(_key: string, value: unknown): unknown {
+function withStacks(_key: string, value: unknown): unknown {
   if (value instanceof Error) {
     return { name: value.name, message: value.message, stack: value.stack, cause: value.cause };
+  }
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+function withoutStacks(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    return { name: value.name, message: value.message, code, cause: value.cause };
   }
   return typeof value === 'bigint' ? value.toString() : value;
 }

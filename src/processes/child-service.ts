@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { LogFile } from '../logging/index.js';
 import { RssSampler } from './rss-sampler.js';
 
 /** Entry modules the bench runs as child processes, relative to src/ (or dist/). */
@@ -22,7 +22,7 @@ export interface NodeServiceOptions {
   readonly env: Readonly<Record<string, string>>;
   /** The `msg` of the JSON log line (on stderr) that says the service is ready. */
   readonly readyMessage: string;
-  /** Where the child's stderr goes, line for line. */
+  /** Where the child's stderr goes, line for line (capped and rotated, see LogFile). */
   readonly logFile: string;
   readonly startTimeoutMs?: number;
   /** Sees every stderr line after start-up too, e.g. to echo warnings. */
@@ -57,7 +57,7 @@ export function nodeArgsFor(entry: ServiceEntry): string[] {
 
 /** Starts a child service and resolves once it logged `readyMessage`. */
 export async function startNodeService(options: NodeServiceOptions): Promise<NodeService> {
-  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const log = new LogFile(options.logFile);
   // Its own process group: a terminal's Ctrl-C reaches the parent, which stops children in order.
   const child = spawn(process.execPath, [...nodeArgsFor(options.entry), ...(options.args ?? [])], {
     env: options.env,
@@ -93,14 +93,14 @@ export async function startNodeService(options: NodeServiceOptions): Promise<Nod
         await terminate(child, exited, graceMs);
         process.removeListener('exit', killOnExit);
         await drained;
-        await closeLog(log);
+        log.close();
       },
     };
   } catch (err) {
     await terminate(child, exited, 0);
     process.removeListener('exit', killOnExit);
     await drained;
-    await closeLog(log);
+    log.close();
     throw new ServiceStartError(
       `${options.name} did not start: ${(err as Error).message}\n${tail}`,
       {
@@ -113,7 +113,7 @@ export async function startNodeService(options: NodeServiceOptions): Promise<Nod
 function waitReady(
   child: ChildProcess,
   lines: Interface,
-  log: WriteStream,
+  log: LogFile,
   options: NodeServiceOptions,
   onLine: (line: string) => void,
 ): Promise<Record<string, unknown>> {
@@ -159,8 +159,4 @@ async function terminate(child: ChildProcess, exited: Promise<void>, graceMs: nu
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
-}
-
-function closeLog(log: WriteStream): Promise<void> {
-  return new Promise((resolve) => log.end(() => resolve()));
 }

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, createWriteStream } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LogFile } from '../logging/index.js';
 
 // Twin of test/helpers/nats-server.ts (tests own that one and restart it on the same port; src
 // must not import tests), reduced to start and stop: a temp config with `port: -1` and `ports_file_dir`, as nats.js's own
@@ -64,14 +65,14 @@ export async function spawnNats(
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
-  const log = logFile === undefined ? undefined : createWriteStream(logFile, { flags: 'a' });
+  const log = logFile === undefined ? undefined : new LogFile(logFile);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     stderr = `${stderr}${chunk}`.slice(-8000);
     log?.write(chunk);
   });
-  child.once('exit', () => log?.end());
+  child.once('exit', () => log?.close());
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

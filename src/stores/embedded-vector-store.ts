@@ -20,6 +20,7 @@ import type {
   StoredCollection,
 } from '../domain/types.js';
 import { DEFAULT_COMPACTION_POLICY } from './embedded-compaction.js';
+import { FreeSpaceGuard } from './embedded-free-space.js';
 import type { CommitRows, CompactionPolicy } from './embedded-compaction.js';
 import { scanPayloads } from './embedded-scan.js';
 import { exactSearch } from './embedded-search.js';
@@ -44,6 +45,8 @@ export interface EmbeddedVectorStoreOptions {
   readonly maxConcurrentSearches?: number;
   /** Logs background failures (compaction), which never fail a caller; default console.error. */
   readonly logger?: Logger;
+  /** Writes are refused (unavailable) while the data disk has less free; default 8 MiB. */
+  readonly minFreeBytes?: number;
 }
 
 /** Creates the data directory and opens an embedded store on it. */
@@ -72,6 +75,7 @@ export class EmbeddedVectorStore implements VectorStore {
   private readonly filterInListMax: number | undefined;
   private readonly scans: ScanGate;
   private readonly logBackgroundError: (message: string, fields: LogFields) => void;
+  private readonly freeSpace: FreeSpaceGuard;
   private closed = false;
 
   constructor(
@@ -84,6 +88,7 @@ export class EmbeddedVectorStore implements VectorStore {
     this.retainVersionsMs = options.retainVersionsMs ?? 60_000;
     this.filterInListMax = options.filterInListMax;
     this.scans = new ScanGate(options.maxConcurrentSearches ?? availableParallelism());
+    this.freeSpace = new FreeSpaceGuard(dataDir, options.minFreeBytes);
     const logger = options.logger;
     this.logBackgroundError =
       logger === undefined
@@ -98,6 +103,7 @@ export class EmbeddedVectorStore implements VectorStore {
     _options?: CreateCollectionOptions,
   ): Promise<void> {
     return this.enqueue(name, async () => {
+      await this.freeSpace.assertWritable('create a collection');
       const exists = async () => (await this.tables.identity(name)) !== undefined;
       if (await exists()) throw alreadyExists(name);
       try {
@@ -169,6 +175,7 @@ export class EmbeddedVectorStore implements VectorStore {
     prepared.catch(() => undefined); // Awaited by the task below; this marks it handled.
     await this.enqueue(name, () =>
       this.tables.guard(name, 'upsert points', async () => {
+        await this.freeSpace.assertWritable('upsert points');
         const { open: before, columns } = await prepared;
         const open = await this.tables.get(name);
         if (points.length === 0) return;
@@ -190,6 +197,8 @@ export class EmbeddedVectorStore implements VectorStore {
   async deletePoints(name: string, selector: PointSelector): Promise<void> {
     await this.enqueue(name, () =>
       this.tables.guard(name, 'delete points', async () => {
+        // Deleting rows writes deletion files; dropping a whole collection frees space.
+        await this.freeSpace.assertWritable('delete points');
         const open = await this.tables.get(name);
         const keys = new Set((selector.ids ?? []).map(pointIdKey));
         if (selector.filter !== undefined) {
@@ -236,6 +245,7 @@ export class EmbeddedVectorStore implements VectorStore {
       const message = 'embedded store data directory is not writable';
       throw new VectorAdminError(ErrorCode.Unavailable, message, { cause: err });
     }
+    await this.freeSpace.assertWritable('write');
   }
 
   /** Compacts a collection's table now, queued behind its pending writes. */

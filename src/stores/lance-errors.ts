@@ -1,4 +1,5 @@
 import { ErrorCode, VectorAdminError } from '../domain/errors.js';
+import { FULL_DISK_RETRY_AFTER_MS } from './embedded-free-space.js';
 
 const UNAVAILABLE_ERRNO = new Set([
   'EACCES',
@@ -28,9 +29,8 @@ export function toStoreError(err: unknown, action: string): VectorAdminError {
     return new VectorAdminError(
       ErrorCode.Unavailable,
       `embedded store cannot ${action}: storage unavailable`,
-      {
-        cause: err,
-      },
+      // Space or access may come back (issue 17): clients get RetryInfo and retry.
+      { cause: err, retryAfterMs: FULL_DISK_RETRY_AFTER_MS },
     );
   }
   return new VectorAdminError(ErrorCode.Internal, `embedded store failed to ${action}`, {
