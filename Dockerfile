@@ -31,7 +31,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The server loads proto/ at run time for reflection (dist/api/server.js reads ../../proto).
+# The contract for users of the image; reflection serves dist/gen/*.binpb, built from it.
 COPY --from=build /app/proto ./proto
 # Created here so a named volume mounted on it starts owned by the service user.
 RUN mkdir -p /var/lib/vectoradmin && chown node:node /var/lib/vectoradmin

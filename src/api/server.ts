@@ -1,8 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { Server, ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { HealthImplementation } from 'grpc-health-check';
 import type { ApiKeys } from '../domain/index.js';
 import {
   ByteBudget,
@@ -15,6 +12,7 @@ import {
   type VectorStore,
 } from '../domain/index.js';
 import { VectorAdminService } from '../gen/vectoradmin/v1/vectoradmin.js';
+import { addDescriptorReflection } from './descriptor-reflection.js';
 import { collectionHandlers } from './collection-handlers.js';
 import { OperationRecorder } from './operation-recorder.js';
 import { pointHandlers } from './point-handlers.js';
@@ -40,10 +38,6 @@ export interface GrpcServerDeps {
 export const SERVICE_NAME = 'vectoradmin.v1.VectorAdmin';
 /** Health name for event delivery: NOT_SERVING while events cannot reach NATS. */
 export const EVENTS_HEALTH_NAME = 'vectoradmin.v1.Events';
-
-const PROTO_FILE = fileURLToPath(
-  new URL('../../proto/vectoradmin/v1/vectoradmin.proto', import.meta.url),
-);
 
 /** A started server; `stop` refuses new calls, waits for running ones, then forces. */
 export interface RunningServer {
@@ -100,8 +94,7 @@ export async function startGrpcServer(
     [EVENTS_HEALTH_NAME]: 'NOT_SERVING',
   });
   health.addToServer(server);
-  const definitions = loadSync([PROTO_FILE, healthProtoPath], { includeDirs: [] });
-  new ReflectionService(definitions).addToServer(server);
+  addDescriptorReflection(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
