@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { readFile, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -102,19 +103,21 @@ export function requirePythonTools(): void {
   }
 }
 
-/** Generates the Python gRPC stubs from proto/, and the rich-status messages, into `dir`. */
+/**
+ * Generates the Python gRPC stubs into `dir` with exactly the README's command (issue 13: it
+ * must work with Debian's tools), run where `proto` is this checkout's, plus the rich-status
+ * messages.
+ */
 export async function generateStubs(dir: string): Promise<void> {
-  await run(
-    PROTOC,
-    [
-      ...['-I', 'proto', '-I', INCLUDE],
-      `--python_out=${dir}`,
-      `--grpc_python_out=${dir}`,
-      `--plugin=protoc-gen-grpc_python=${GRPC_PLUGIN}`,
-      'vectoradmin/v1/vectoradmin.proto',
-    ],
-    { cwd: ROOT },
-  );
+  const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+  const command = /^protoc .*--grpc_python_out=.*$/m.exec(readme)?.[0];
+  assert.ok(command !== undefined, "the README's protoc line");
+  await symlink(path.join(ROOT, 'proto'), path.join(dir, 'proto'));
+  try {
+    await run('/bin/sh', ['-c', command], { cwd: dir });
+  } finally {
+    await unlink(path.join(dir, 'proto'));
+  }
   await run(PROTOC, ['-I', PYTHON_DIR, '-I', INCLUDE, `--python_out=${dir}`, 'rpc_status.proto'], {
     cwd: ROOT,
   });
