@@ -69,6 +69,7 @@ export async function startVectorAdmin(
       maxMessageBytes: config.grpc.maxMessageBytes,
       streamWindow: config.grpc.streamWindow,
       maxInflightBytes: config.grpc.maxInflightBytes,
+      tenantInflightBytes: config.grpc.tenantInflightBytes,
     },
     config.grpc.address,
     credentials(config),

@@ -5,6 +5,7 @@ import {
   ByteBudget,
   CollectionService,
   PointService,
+  TenantWriteBudget,
   type CollectionNaming,
   type EventBus,
   type Logger,
@@ -31,6 +32,8 @@ export interface GrpcServerDeps {
   readonly maxMessageBytes: number;
   readonly streamWindow: number;
   readonly maxInflightBytes: number;
+  /** Bytes of store writes one tenant may have running at once; 0 or unset: no limit. */
+  readonly tenantInflightBytes?: number;
   /** How often health probes the store. */
   readonly healthIntervalMs?: number;
 }
@@ -74,7 +77,12 @@ export async function startGrpcServer(
     distance: 'cosine',
     maxVectorSize: 65_536,
   });
-  const points = new PointService(deps.store, collections, deps.limits);
+  const points = new PointService(
+    deps.store,
+    collections,
+    deps.limits,
+    new TenantWriteBudget(deps.tenantInflightBytes ?? 0),
+  );
   const handlerDeps = {
     keys: deps.keys,
     recorder: new OperationRecorder(deps.events, deps.logger),

@@ -10,6 +10,7 @@ export interface Config {
     readonly maxMessageBytes: number;
     readonly streamWindow: number;
     readonly maxInflightBytes: number;
+    readonly tenantInflightBytes: number;
     readonly tls?: {
       readonly certFile: string;
       readonly keyFile: string;
@@ -114,6 +115,7 @@ function build(e: Env, problems: string[]): Config {
       maxMessageBytes: e.VECTORADMIN_MAX_MESSAGE_BYTES,
       streamWindow: e.VECTORADMIN_STREAM_WINDOW,
       maxInflightBytes: e.VECTORADMIN_MAX_INFLIGHT_BYTES,
+      tenantInflightBytes: e.VECTORADMIN_TENANT_INFLIGHT_BYTES,
       ...(e.VECTORADMIN_TLS_CERT !== undefined && e.VECTORADMIN_TLS_KEY !== undefined
         ? {
             tls: {

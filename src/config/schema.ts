@@ -32,6 +32,8 @@ export const envSchema = z.object({
   VECTORADMIN_MAX_INFLIGHT_BYTES: int(1024 * 1024, 64 * 1024 * 1024 * 1024).default(
     256 * 1024 * 1024,
   ),
+  /** Bytes of store writes one tenant may have running at once (0: no limit). */
+  VECTORADMIN_TENANT_INFLIGHT_BYTES: int(0, 64 * 1024 * 1024 * 1024).default(0),
   VECTORADMIN_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   VECTORADMIN_TLS_CERT: z.string().optional(),
   VECTORADMIN_TLS_KEY: z.string().optional(),

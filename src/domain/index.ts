@@ -46,4 +46,5 @@ export { PointService } from './point-service.js';
 export type { PointLimits, UpsertOutcome } from './point-service.js';
 export type { LogFields, Logger } from './logger.js';
 export { ByteBudget } from './byte-budget.js';
+export { TenantWriteBudget } from './tenant-write-budget.js';
 export { KeyedQueue } from './keyed-queue.js';

@@ -9,6 +9,7 @@ import type { CollectionConfigRequest } from './collection-config.js';
 import { notFound, type CollectionService } from './collection-service.js';
 import type { CollectionRef } from './naming.js';
 import type { Placement } from './placement.js';
+import { TenantWriteBudget } from './tenant-write-budget.js';
 import type { VectorStore } from './ports.js';
 import {
   assertNoReservedFilterKeys,
@@ -42,6 +43,8 @@ export class PointService {
     private readonly store: VectorStore,
     private readonly collections: CollectionService,
     private readonly limits: PointLimits,
+    /** Bytes of writes one tenant may have running at once; off by default. */
+    private readonly writeBudget = new TenantWriteBudget(0),
   ) {}
 
   /**
@@ -64,7 +67,7 @@ export class PointService {
     const checked = validateBatch(ref.tenantId, ref.table, inputs, vectorSize, this.limits);
     if (!checked.ok) return rejected(checked.errors, vectorSize);
     try {
-      await this.write(placement, checked.points);
+      await this.write(ref, placement, checked.points);
     } catch (err) {
       if (!hasErrorCode(err, 'not_found')) throw err;
       // Deleted behind our back: a stale cache must not fail every later write.
@@ -77,7 +80,7 @@ export class PointService {
           'failed_precondition',
           'collection was re-created with another vector size',
         );
-      await this.write(recreated, checked.points);
+      await this.write(ref, recreated, checked.points);
     }
     return {
       upserted: checked.points.length,
@@ -162,13 +165,16 @@ export class PointService {
     return this.guard(ref, () => this.store.count(placement.name, effective, exact));
   }
 
-  private write(placement: Placement, points: readonly Point[]): Promise<void> {
-    if (placement.kind === 'own') return this.store.upsert(placement.name, points);
-    const tenantId = placement.tenantId;
-    return this.store.upsert(
-      placement.name,
-      points.map((point) => toSharedPoint(tenantId, point)),
-    );
+  private write(ref: CollectionRef, placement: Placement, points: readonly Point[]): Promise<void> {
+    const bytes = points.length * placement.config.vectorSize * Float32Array.BYTES_PER_ELEMENT;
+    return this.writeBudget.run(ref.tenantId, bytes, () => {
+      if (placement.kind === 'own') return this.store.upsert(placement.name, points);
+      const tenantId = placement.tenantId;
+      return this.store.upsert(
+        placement.name,
+        points.map((point) => toSharedPoint(tenantId, point)),
+      );
+    });
   }
 
   /** Runs a store call; a collection gone behind our back is the table's not_found. */
