@@ -5,7 +5,8 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** Flags of one command, in node:util parseArgs form (also what its --help lists). */
+export type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Options every client command takes. */
 export const CLIENT_OPTIONS = {

@@ -13,7 +13,8 @@ import { UsageError, parse, positiveInt } from './args.js';
 import { clientOptions } from './client-options.js';
 import { toJson } from './format.js';
 
-const OPTIONS = {
+/** The command's flags (also what its --help lists). */
+export const BENCH_OPTIONS = {
   address: { type: 'string' },
   key: { type: 'string' },
   json: { type: 'boolean', default: false },
@@ -43,6 +44,7 @@ const OPTIONS = {
   'use-nats': { type: 'boolean', default: false },
   'nats-server-bin': { type: 'string' },
 } as const;
+const OPTIONS = BENCH_OPTIONS;
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 type IntFlag = {

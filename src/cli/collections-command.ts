@@ -1,7 +1,9 @@
 import { connect, vectorAdminApi } from '../client/index.js';
 import type { Config } from '../config/index.js';
 import {
+  Collection as CollectionMessage,
   Distance,
+  EnsureCollectionResponse,
   distanceFromJSON,
   distanceToJSON,
   type Collection,
@@ -11,12 +13,14 @@ import { CLIENT_OPTIONS, UsageError, parse, positiveInt, required } from './args
 import { clientOptions } from './client-options.js';
 import { formatTable, toJson } from './format.js';
 
-const OPTIONS = {
+/** The command's flags (also what its --help lists). */
+export const COLLECTION_OPTIONS = {
   ...CLIENT_OPTIONS,
   table: { type: 'string' },
   size: { type: 'string' },
   distance: { type: 'string' },
 } as const;
+const OPTIONS = COLLECTION_OPTIONS;
 
 /** `vector-admin collections create|ensure|get|list|delete`. */
 export async function collectionsCommand(
@@ -30,7 +34,11 @@ export async function collectionsCommand(
   const api = vectorAdminApi(connection);
   const tenantId = values.tenant;
   const show = (collections: Collection[]) =>
-    out(values.json ? toJson(collections) : collectionTable(collections));
+    out(
+      values.json
+        ? toJson(collections.map((c) => CollectionMessage.toJSON(c)))
+        : collectionTable(collections),
+    );
   try {
     switch (action) {
       case 'create':
@@ -48,7 +56,7 @@ export async function collectionsCommand(
           table: required(values.table, 'table'),
           config: configFrom(values),
         });
-        if (values.json) out(toJson({ collection, created }));
+        if (values.json) out(toJson(EnsureCollectionResponse.toJSON({ collection, created })));
         else
           out(
             `${created ? 'created' : 'already present'}\n${collectionTable(collection === undefined ? [] : [collection])}`,

@@ -8,7 +8,8 @@ import { toJson } from './format.js';
 import { countLines, jsonlBatches } from './jsonl-points.js';
 import { Progress } from './progress.js';
 
-const OPTIONS = {
+/** The command's flags (also what its --help lists). */
+export const INGEST_OPTIONS = {
   ...CLIENT_OPTIONS,
   table: { type: 'string' },
   'batch-size': { type: 'string' },
@@ -18,6 +19,7 @@ const OPTIONS = {
   distance: { type: 'string' },
   restart: { type: 'boolean', default: false },
 } as const;
+const OPTIONS = INGEST_OPTIONS;
 
 /** Where a run got to: lines acknowledged of a file of this size and mtime. */
 interface Checkpoint {

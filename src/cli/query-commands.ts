@@ -6,7 +6,8 @@ import { clientOptions } from './client-options.js';
 import { filterFromJson } from './filter-json.js';
 import { formatTable, toJson } from './format.js';
 
-const OPTIONS = {
+/** The command's flags (also what its --help lists). */
+export const QUERY_OPTIONS = {
   ...CLIENT_OPTIONS,
   table: { type: 'string' },
   vector: { type: 'string' },
@@ -16,6 +17,7 @@ const OPTIONS = {
   payload: { type: 'boolean', default: false },
   exact: { type: 'boolean', default: true },
 } as const;
+const OPTIONS = QUERY_OPTIONS;
 
 /** `vector-admin search --table T --vector '[..]'` prints the nearest points. */
 export async function searchCommand(

@@ -59,7 +59,16 @@ describe('cli', () => {
       '--json',
     ]);
     assert.equal(ensured.code, 0);
-    assert.equal((JSON.parse(ensured.stdout) as { created: boolean }).created, true);
+    const ensuredJson = JSON.parse(ensured.stdout) as {
+      created: boolean;
+      collection: { config: { distance: string } };
+    };
+    assert.equal(ensuredJson.created, true);
+    assert.equal(
+      ensuredJson.collection.config.distance,
+      'DISTANCE_DOT',
+      '--json prints enum names',
+    );
     const listed = await cli(['collections', 'list']);
     assert.match(
       listed.stdout,
@@ -141,6 +150,26 @@ describe('cli', () => {
       Math.abs((hits[0]?.score ?? 0) - 1) < 1e-5,
       'the vector itself is the nearest, cosine 1',
     );
+  });
+
+  test('cli - points delete by record id and by filter', async () => {
+    const table = uniqueTable('del');
+    const file = path.join(dir, 'del.jsonl');
+    const rows = [0, 1, 2, 3].map((i) =>
+      JSON.stringify({ record_id: `WI-${i}`, vector: [1, i + 1], payload: { n: i } }),
+    );
+    await writeFile(file, `${rows.join('\n')}\n`);
+    assert.equal((await cli(['ingest', file, '--table', table, '--size', '2'])).code, 0);
+    const byId = await cli(['points', 'delete', '--table', table, '--ids', 'WI-0,WI-1']);
+    assert.equal(byId.code, 0, byId.stderr);
+    assert.equal((await cli(['count', '--table', table])).stdout.trim(), '2');
+    const filter = '{"must":[{"key":"n","match":3}]}';
+    const byFilter = await cli(['points', 'delete', '--table', table, '--filter', filter]);
+    assert.equal(byFilter.code, 0, byFilter.stderr);
+    assert.equal((await cli(['count', '--table', table])).stdout.trim(), '1');
+    const neither = await cli(['points', 'delete', '--table', table]);
+    assert.equal(neither.code, 2);
+    assert.match(neither.stderr ?? '', /--ids and\/or --filter/);
   });
 
   test('cli - a malformed JSONL line is reported with its line number, exit code 2', async () => {

@@ -1,0 +1,181 @@
+import { Command, Option } from 'commander';
+import { envSchema } from '../config/index.js';
+import { BENCH_OPTIONS } from './bench-command.js';
+import type { Options } from './args.js';
+import { COLLECTION_OPTIONS } from './collections-command.js';
+import { INGEST_OPTIONS } from './ingest-command.js';
+import { POINTS_OPTIONS } from './points-command.js';
+import { QUERY_OPTIONS } from './query-commands.js';
+
+/** What a command runs: the arguments after its name(s), already checked against its flags. */
+export type Runner = (kind: RunnerKind, argv: string[]) => Promise<void>;
+
+/** Every runnable command; `collections` and `points` get their action as the first argument. */
+export type RunnerKind =
+  | 'start'
+  | 'serve'
+  | 'consume'
+  | 'summary'
+  | 'bench'
+  | 'collections'
+  | 'points'
+  | 'ingest'
+  | 'search'
+  | 'count';
+
+// One line of help per flag; flags themselves come from each command's parseArgs options.
+const FLAG_HELP: Record<string, string> = {
+  address: 'server host:port (env VECTORADMIN_GRPC_ADDR, default 127.0.0.1:50051)',
+  key: 'API key presented as a bearer token (env VECTORADMIN_API_KEY)',
+  tenant: 'tenant id; may be left out with a tenant key (the key names its tenant)',
+  json: 'machine-readable JSON output (enums by name)',
+  table: 'logical table, e.g. work_items',
+  size: 'vector size (dimensions)',
+  distance: 'cosine, euclid, dot or manhattan',
+  vector: 'query vector as a JSON array of numbers',
+  'vector-file': 'file holding the query vector as a JSON array',
+  limit: 'number of results (default 10)',
+  filter: 'payload filter JSON: {"must":[{"key":"state","match":"open"}]}',
+  payload: 'include payloads in the results',
+  exact: 'exact count (default)',
+  ids: 'comma-separated point ids: numbers, UUIDs, anything else is a record id',
+  'batch-size': 'points per batch (default 256)',
+  window: 'batches in flight before waiting for acks (default 8)',
+  encoding: 'f32le (fast) or dense',
+  restart: 'ignore the checkpoint and start from the first line',
+  markdown: 'Markdown output',
+  replay: 'rebuild everything from the start of the events stream',
+};
+
+const CLIENT_ENV = 'environment: VECTORADMIN_GRPC_ADDR, VECTORADMIN_API_KEY (see README.md)';
+const SERVICE_ENV = `environment (all optional, see README.md's configuration table):\n  ${Object.keys(
+  envSchema.shape,
+)
+  .join(' ')
+  .replace(/(.{1,96})(\s|$)/g, '$1\n  ')
+  .trimEnd()}`;
+
+function addFlags(command: Command, options: Options): Command {
+  for (const [name, spec] of Object.entries(options)) {
+    const flag = spec.type === 'boolean' ? `--${name}` : `--${name} <value>`;
+    command.addOption(new Option(flag, FLAG_HELP[name] ?? name));
+  }
+  return command;
+}
+
+function leaf(
+  argv: readonly string[],
+  parent: Command,
+  name: string,
+  summary: string,
+  options: Options,
+  env: string,
+  run: (argv: string[]) => Promise<void>,
+): Command {
+  const command = addFlags(parent.command(name).description(summary), options)
+    .addHelpText('after', `\n${env}`)
+    .action(async (...args: unknown[]) => {
+      // The arguments as typed after the command's names (the program itself takes no flags,
+      // so names come first): each handler parses its own flags, which commander checked.
+      let depth = 0;
+      for (let c: Command | null = args.at(-1) as Command; c?.parent; c = c.parent) depth += 1;
+      await run(argv.slice(depth));
+    });
+  return command;
+}
+
+/**
+ * The `vector-admin` command tree (commander): every command and subcommand has its own --help
+ * that prints its flags and environment and does nothing else (issue 13); an unknown command or
+ * flag is an error naming the nearest valid one.
+ */
+export function buildProgram(argv: readonly string[], run: Runner): Command {
+  const program = new Command('vector-admin')
+    .description('VectorAdmin: tenant-isolated vector collections over gRPC, events on NATS')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(add --help for usage)')
+    // Before the commands are added: subcommands inherit it. main() maps the exit codes.
+    .exitOverride();
+  leaf(
+    argv,
+    program,
+    'start',
+    'run everything: service, metrics consumer, dashboard (and NATS if needed)',
+    {},
+    SERVICE_ENV,
+    (rest) => run('start', rest),
+  );
+  leaf(argv, program, 'serve', 'run the gRPC service', {}, SERVICE_ENV, (rest) =>
+    run('serve', rest),
+  );
+  leaf(
+    argv,
+    program,
+    'consume',
+    'run the metrics consumer (traces, metrics, summaries, alerts, dashboard)',
+    { replay: { type: 'boolean' } },
+    SERVICE_ENV,
+    (rest) => run('consume', rest),
+  );
+  leaf(
+    argv,
+    program,
+    'summary',
+    "print the consumer's benchmark summaries",
+    { json: { type: 'boolean' }, markdown: { type: 'boolean' } },
+    'environment: VECTORADMIN_DATA_DIR (where the consumer keeps its checkpoint)',
+    (rest) => run('summary', rest),
+  );
+  leaf(
+    argv,
+    program,
+    'bench',
+    'load-test the ETL -> VectorAdmin -> store flow and write a report (see docs/BENCHMARKS.md)',
+    BENCH_OPTIONS,
+    SERVICE_ENV,
+    (rest) => run('bench', rest),
+  );
+  const collections = program.command('collections').description("manage a tenant's collections");
+  for (const [name, summary] of [
+    ['create', 'create a collection; fails when it exists'],
+    ['ensure', 'create a collection unless it exists with the same config'],
+    ['get', 'describe one collection with its point count'],
+    ['list', "list the tenant's collections"],
+    ['delete', 'delete a collection'],
+  ] as const)
+    leaf(argv, collections, name, summary, COLLECTION_OPTIONS, CLIENT_ENV, (rest) =>
+      run('collections', [name, ...rest]),
+    );
+  const points = program.command('points').description('delete points by id or filter');
+  leaf(
+    argv,
+    points,
+    'delete',
+    'delete points by ids and/or filter',
+    POINTS_OPTIONS,
+    CLIENT_ENV,
+    (rest) => run('points', ['delete', ...rest]),
+  );
+  leaf(
+    argv,
+    program,
+    'ingest',
+    'stream a JSONL file ({"id"|"record_id","vector","payload"} per line); resumable',
+    INGEST_OPTIONS,
+    CLIENT_ENV,
+    (rest) => run('ingest', rest),
+  ).argument('<file>', 'JSONL file');
+  leaf(argv, program, 'search', 'nearest points to a vector', QUERY_OPTIONS, CLIENT_ENV, (rest) =>
+    run('search', rest),
+  );
+  leaf(
+    argv,
+    program,
+    'count',
+    'count points matching a filter',
+    QUERY_OPTIONS,
+    CLIENT_ENV,
+    (rest) => run('count', rest),
+  );
+  return program;
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { connect } from 'nats';
+import { NatsServer } from '../helpers/nats-server.js';
+
+// Issue 13, item 2: --help prints and does nothing else; mistakes name the nearest valid word.
+// Runs the built CLI, what `npm start` and the image run.
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BUILT_CLI = path.join(ROOT, 'dist/cli/main.js');
+
+describe('cli help', () => {
+  let nats: NatsServer;
+  let dataDir: string;
+  const cli = async (args: string[]) => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [BUILT_CLI, ...args], {
+        cwd: dataDir,
+        timeout: 30_000,
+        env: { ...process.env, NATS_URL: nats.url, VECTORADMIN_DATA_DIR: dataDir },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  before(async () => {
+    await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 300_000 });
+    nats = await NatsServer.start();
+    dataDir = await mkdtemp(path.join(tmpdir(), 'vectoradmin-cli-help-'));
+  });
+  after(async () => {
+    await nats[Symbol.asyncDispose]();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const helps: [string[], RegExp[]][] = [
+    [['--help'], [/start/, /points/, /search/]],
+    [
+      ['start', '--help'],
+      [/VECTORADMIN_DATA_DIR/, /NATS_URL/],
+    ],
+    [['serve', '--help'], [/VECTORADMIN_GRPC_ADDR/]],
+    [
+      ['consume', '--help'],
+      [/--replay/, /VECTORADMIN_CONSUMER_NAME/],
+    ],
+    [
+      ['collections', 'create', '--help'],
+      [/--table/, /--distance/, /VECTORADMIN_API_KEY/],
+    ],
+    [
+      ['points', 'delete', '--help'],
+      [/--ids/, /--filter/],
+    ],
+    [
+      ['ingest', '--help'],
+      [/--batch-size/, /<file>/],
+    ],
+    [
+      ['search', '--help'],
+      [/--vector/, /--limit/],
+    ],
+    [['bench', '--help'], [/--quick/]],
+  ];
+  for (const [args, expected] of helps) {
+    test(`cli help - ${args.join(' ')} prints its flags and exits 0`, async () => {
+      const result = await cli(args);
+      assert.equal(result.code, 0, result.stderr);
+      for (const pattern of expected) assert.match(result.stdout, pattern);
+    });
+  }
+
+  test('cli help - help for start, serve and consume created nothing on NATS or disk', async () => {
+    for (const args of [
+      ['start', '--help'],
+      ['serve', '--help'],
+      ['consume', '--help'],
+    ])
+      assert.equal((await cli(args)).code, 0);
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await nc.jetstreamManager();
+      const streams = await jsm.streams.names().next();
+      assert.deepEqual(streams, [], 'no stream (and so no KV bucket or durable consumer)');
+    } finally {
+      await nc.close();
+    }
+    assert.deepEqual(await readdir(dataDir), [], 'nothing written to the data dir');
+  });
+
+  test('cli help - an unknown command or flag names the nearest valid one, exit 2', async () => {
+    const command = await cli(['serach']);
+    assert.equal(command.code, 2);
+    assert.match(command.stderr, /Did you mean search\?/);
+    const flag = await cli(['search', '--limt', '3']);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /Did you mean --limit\?/);
+    const sub = await cli(['collections', 'lst']);
+    assert.equal(sub.code, 2);
+    assert.match(sub.stderr, /Did you mean list\?/);
+  });
+});
