@@ -46,7 +46,7 @@ export async function collectionsCommand(
           await api.createCollection({
             tenantId,
             table: required(values.table, 'table'),
-            config: configFrom(values),
+            config: collectionConfigFromFlags(values),
           }),
         ]);
         return;
@@ -54,7 +54,7 @@ export async function collectionsCommand(
         const { collection, created } = await api.ensureCollection({
           tenantId,
           table: required(values.table, 'table'),
-          config: configFrom(values),
+          config: collectionConfigFromFlags(values),
         });
         if (values.json) out(toJson(EnsureCollectionResponse.toJSON({ collection, created })));
         else
@@ -85,7 +85,8 @@ export async function collectionsCommand(
   }
 }
 
-function configFrom(values: {
+/** A collection config from --size and --distance (either may be left out). */
+export function collectionConfigFromFlags(values: {
   size?: string | undefined;
   distance?: string | undefined;
 }): CollectionConfig {

@@ -1,11 +1,19 @@
 import { readFile, rm, stat, writeFile, rename } from 'node:fs/promises';
-import { connect, streamUpserts, type StreamBatch } from '../client/index.js';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import {
+  connect,
+  streamUpserts,
+  vectorAdminApi,
+  type Connection,
+  type StreamBatch,
+} from '../client/index.js';
 import type { Config } from '../config/index.js';
-import { Distance, distanceFromJSON } from '../gen/vectoradmin/v1/vectoradmin.js';
+import type { CollectionConfig } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { CLIENT_OPTIONS, UsageError, parse, positiveInt, required } from './args.js';
 import { clientOptions } from './client-options.js';
+import { collectionConfigFromFlags } from './collections-command.js';
 import { toJson } from './format.js';
-import { countLines, jsonlBatches } from './jsonl-points.js';
+import { JsonlError, countLines, jsonlBatches } from './jsonl-points.js';
 import { Progress } from './progress.js';
 
 /** The command's flags (also what its --help lists). */
@@ -30,7 +38,8 @@ interface Checkpoint {
 
 /**
  * `vector-admin ingest FILE --table T`: streams a JSONL file; a checkpoint beside the file lets
- * an interrupted run resume after the last acknowledged batch (--restart ignores it).
+ * an interrupted run resume after the last acknowledged batch (--restart ignores it). Every bad
+ * record is reported as `file:line: reason`; anything rejected makes the exit code 1.
  */
 export async function ingestCommand(
   argv: string[],
@@ -46,64 +55,66 @@ export async function ingestCommand(
     throw new UsageError('--encoding must be f32le or dense');
   const batchSize = positiveInt(values['batch-size'], 'batch-size', 256);
   const checkpointFile = `${file}.checkpoint.json`;
-  const info = await stat(file);
+  const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? new JsonlError(`no such file: ${file}`) : err;
+  });
   const resumed = values.restart
     ? undefined
     : await readCheckpoint(checkpointFile, info.size, info.mtimeMs);
   const skip = resumed?.ackedLines ?? 0;
-  const total = await countLines(file);
-  const progress = new Progress('points', total);
-  progress.advance(skip);
-  const autoCreate =
-    values.size === undefined && values.distance === undefined
-      ? undefined
-      : {
-          vectorSize: positiveInt(values.size, 'size', 0),
-          distance:
-            values.distance === undefined
-              ? Distance.DISTANCE_UNSPECIFIED
-              : distanceFromJSON(`DISTANCE_${values.distance.toUpperCase()}`),
-          tenancy: 0,
-        };
-  const lineOf = new WeakMap<StreamBatch, number>();
-  async function* batches(): AsyncGenerator<StreamBatch> {
-    for await (const { firstLine, points } of jsonlBatches(
-      file as string,
-      batchSize,
-      encoding as 'f32le',
-      skip,
-    )) {
-      const batch: StreamBatch = {
-        tenantId: values.tenant,
-        table,
-        points,
-        ...(autoCreate === undefined ? {} : { autoCreate }),
-      };
-      lineOf.set(batch, firstLine + points.length);
-      yield batch;
-    }
-  }
-  let saving = Promise.resolve();
-  let lastSave = 0;
+  const autoCreate = autoCreateConfig(values);
   const connection = connect(clientOptions(config, values));
+  let saving = Promise.resolve();
   try {
+    // Before streaming: an unknown collection, a refused key or tenant would fail every batch
+    // alike, and the collection's size lets each bad vector be reported by its line.
+    const vectorSize = await collectionVectorSize(connection, values.tenant, table, autoCreate);
+    const total = await countLines(file);
+    const progress = new Progress('points', total);
+    progress.advance(skip);
+    let rejected = 0;
+    const report = (where: string, reason: string) => process.stderr.write(`${where}: ${reason}\n`);
+    const reject = (where: string, reason: string) => {
+      rejected += 1;
+      report(where, reason);
+    };
+    const linesOf = new WeakMap<StreamBatch, number[]>();
+    async function* batches(): AsyncGenerator<StreamBatch> {
+      const read = jsonlBatches(file as string, {
+        batchSize,
+        encoding: encoding as 'f32le',
+        skipLines: skip,
+        ...(vectorSize === undefined ? {} : { vectorSize }),
+        onBadLine: reject,
+      });
+      for await (const { lines, points } of read) {
+        const batch: StreamBatch = {
+          tenantId: values.tenant,
+          table,
+          points,
+          ...(autoCreate === undefined ? {} : { autoCreate }),
+        };
+        linesOf.set(batch, lines);
+        yield batch;
+      }
+    }
+    let lastSave = 0;
     const result = await streamUpserts(connection, batches(), {
       window: positiveInt(values.window, 'window', 8),
       onAck: (ack, batch) => {
         progress.advance(batch.points.length);
-        const acked = lineOf.get(batch) ?? 0;
+        const lines = linesOf.get(batch) ?? [];
+        for (const e of ack.errors)
+          report(`${file}:${lines[e.index] ?? '?'}`, `${e.field}: ${e.message}`);
+        // A rejected batch is rejected whole: its good points were not written either.
+        if (ack.errors.length > 0) rejected += batch.points.length;
         if (Date.now() - lastSave > 1000) {
           lastSave = Date.now();
+          const ackedLines = lines.at(-1) ?? 0;
           saving = saving.then(() =>
-            writeCheckpoint(checkpointFile, {
-              size: info.size,
-              mtimeMs: info.mtimeMs,
-              ackedLines: acked,
-            }),
+            writeCheckpoint(checkpointFile, { size: info.size, mtimeMs: info.mtimeMs, ackedLines }),
           );
         }
-        for (const e of ack.errors)
-          process.stderr.write(`batch ${ack.seq}: point ${e.index}: ${e.field}: ${e.message}\n`);
       },
     });
     progress.finish();
@@ -115,6 +126,7 @@ export async function ingestCommand(
       skippedLines: skip,
       batches: result.batches,
       upserted: result.upserted,
+      rejected,
       rejectedBatches: result.rejected.length,
       reconnects: result.reconnects,
       pointsPerSecond: Math.round(progress.rate()),
@@ -122,12 +134,41 @@ export async function ingestCommand(
     out(
       values.json
         ? toJson(summary)
-        : `ingested ${summary.upserted} points in ${summary.batches} batches (${summary.rejectedBatches} rejected, ${summary.reconnects} reconnects)`,
+        : `${summary.upserted} written, ${rejected} rejected; re-running is safe`,
     );
-    if (result.rejected.length > 0) process.exitCode = 1;
+    if (rejected > 0) process.exitCode = 1;
   } finally {
     await saving;
     connection.close();
+  }
+}
+
+function autoCreateConfig(values: {
+  size?: string | undefined;
+  distance?: string | undefined;
+}): CollectionConfig | undefined {
+  return values.size === undefined && values.distance === undefined
+    ? undefined
+    : collectionConfigFromFlags(values);
+}
+
+// The size every vector must have: the collection's, or --size for one created on the way.
+async function collectionVectorSize(
+  connection: Connection,
+  tenantId: string,
+  table: string,
+  autoCreate: CollectionConfig | undefined,
+): Promise<number | undefined> {
+  try {
+    const found = await vectorAdminApi(connection).getCollection({ tenantId, table });
+    return found.config?.vectorSize;
+  } catch (err) {
+    if ((err as Partial<ServiceError>).code !== status.NOT_FOUND) throw err;
+    if (autoCreate === undefined)
+      throw new UsageError(
+        `no collection ${table} here: create it (collections ensure) or pass --size to create it while ingesting`,
+      );
+    return autoCreate.vectorSize > 0 ? autoCreate.vectorSize : undefined;
   }
 }
 

@@ -57,7 +57,11 @@ async function runCommand(command: Command, argv: string[]): Promise<void> {
       process.exitCode = 2;
     } else if (typeof (err as Partial<ServiceError>).code === 'number') {
       const e = err as ServiceError;
-      const fields = statusDetails(e).fieldViolations.map((v) => `${v.field}: ${v.message}`);
+      const fields = statusDetails(e).fieldViolations.map((v) =>
+        v.field === 'tenant_id'
+          ? `${v.field}: ${v.message}: pass --tenant T, or use the tenant's own key (--key or VECTORADMIN_API_KEY)`
+          : `${v.field}: ${v.message}`,
+      );
       process.stderr.write(
         `error: ${e.details || e.message}${fields.length > 0 ? `\n  ${fields.join('\n  ')}` : ''}\n`,
       );

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { seededRandom, randomVector } from '../helpers/points.js';
 import {
+  ADMIN_KEY,
   startTestStack,
   tenantKey,
   uniqueName,
@@ -172,11 +173,56 @@ describe('cli', () => {
     assert.match(neither.stderr ?? '', /--ids and\/or --filter/);
   });
 
-  test('cli - a malformed JSONL line is reported with its line number, exit code 2', async () => {
+  test('cli - ingest names the file and line of every bad record and exits 1', async () => {
+    const table = uniqueTable('bad');
     const file = path.join(dir, 'bad.jsonl');
-    await writeFile(file, '{"id":1,"vector":[1,2]}\nnot json\n');
-    const result = await cli(['ingest', file, '--table', uniqueTable('bad'), '--size', '2']);
-    assert.equal(result.code, 2);
-    assert.match(result.stderr ?? '', /bad\.jsonl:2: not JSON/);
+    const good = (i: number) => JSON.stringify({ id: i, vector: [1, i] });
+    const lines = [good(1), 'not json', good(2), '{"id":3,"vector":[1,2,3]}', '{"vector":[1,1]}'];
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const result = await cli(['ingest', file, '--table', table, '--size', '2']);
+    assert.equal(result.code, 1);
+    const stderr = result.stderr ?? '';
+    assert.match(stderr, /bad\.jsonl:2: not JSON/);
+    assert.match(stderr, /bad\.jsonl:4: "vector" has 3 values; the collection's vectors have 2/);
+    assert.match(stderr, /bad\.jsonl:5: needs "id" or "record_id"/);
+    assert.match(result.stdout, /^2 written, 3 rejected; re-running is safe$/m);
+    assert.equal((await cli(['count', '--table', table])).stdout.trim(), '2');
+  });
+
+  test("cli - ingest checks the collection's size before sending and reports server rejections by line", async () => {
+    const table = uniqueTable('dims');
+    assert.equal((await cli(['collections', 'ensure', '--table', table, '--size', '3'])).code, 0);
+    const file = path.join(dir, 'dims.jsonl');
+    await writeFile(file, '{"id":1,"vector":[1,2]}\n{"id":2,"vector":[1,2,3]}\n');
+    const result = await cli(['ingest', file, '--table', table]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr ?? '',
+      /dims\.jsonl:1: "vector" has 2 values; the collection's vectors have 3/,
+    );
+    const nan = path.join(dir, 'nan.jsonl');
+    await writeFile(nan, '{"id":1,"vector":[1,2,3]}\n{"id":2,"vector":[1,1e39,3]}\n');
+    const rejected = await cli(['ingest', nan, '--table', table]);
+    assert.equal(rejected.code, 1);
+    assert.match(rejected.stderr ?? '', /nan\.jsonl:2: points\[1\]\.vector: /);
+    assert.match(rejected.stdout, /^0 written, 2 rejected; re-running is safe$/m);
+  });
+
+  test('cli - ingest stops at once on what would fail every batch, in one line', async () => {
+    const missing = await cli(['ingest', path.join(dir, 'x.jsonl'), '--table', 't']);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr?.trim(), `no such file: ${path.join(dir, 'x.jsonl')}`);
+    const file = path.join(dir, 'one.jsonl');
+    await writeFile(file, '{"id":1,"vector":[1,2]}\n');
+    const unknown = await cli(['ingest', file, '--table', uniqueTable('none')]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr ?? '', /no collection \S+ here: create it .* or pass --size/);
+    const noTenant = await run(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'collections', 'list', '--address', stack.address],
+      { env: { ...process.env, VECTORADMIN_EVENTS: 'off', VECTORADMIN_API_KEY: ADMIN_KEY } },
+    ).catch((err: { code: number; stderr: string }) => err);
+    assert.equal('code' in noTenant ? noTenant.code : 0, 1);
+    assert.match(noTenant.stderr, /tenant_id: .*pass --tenant T, or use the tenant's own key/);
   });
 });
