@@ -1,7 +1,7 @@
 import { ApiKeys, Operation, type CollectionService } from '../domain/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import { collectionToProto, configRequestFromProto } from './collection-mappers.js';
-import type { Caller, OperationFacts } from './operation-recorder.js';
+import { mayConfigureShared, type Caller, type OperationFacts } from './operation-recorder.js';
 import { handleUnary, unary, type HandlerDeps } from './unary.js';
 
 type CollectionHandlers = Pick<
@@ -35,7 +35,12 @@ export function collectionHandlers(
         handleUnary(deps, Operation.CreateCollection, call, callback, async (caller, facts) => {
           const ref = authorizeTable(collections, caller, facts, call.request);
           const config = configRequestFromProto(call.request.config);
-          const view = await collections.create(ref.tenantId, ref.table, config);
+          const view = await collections.create(
+            ref.tenantId,
+            ref.table,
+            config,
+            mayConfigureShared(caller),
+          );
           facts.vectorSize = view.config.vectorSize;
           return collectionToProto(view);
         }),
@@ -46,7 +51,12 @@ export function collectionHandlers(
         handleUnary(deps, Operation.EnsureCollection, call, callback, async (caller, facts) => {
           const ref = authorizeTable(collections, caller, facts, call.request);
           const config = configRequestFromProto(call.request.config);
-          const { collection, created } = await collections.ensure(ref.tenantId, ref.table, config);
+          const { collection, created } = await collections.ensure(
+            ref.tenantId,
+            ref.table,
+            config,
+            mayConfigureShared(caller),
+          );
           facts.vectorSize = collection.config.vectorSize;
           return { collection: collectionToProto(collection), created };
         }),

@@ -57,6 +57,11 @@ export function callerFrom(metadata: Metadata, keys: ApiKeys): Caller {
   };
 }
 
+/** Shared tables are set up by the operator: the admin key, or anyone in dev mode (issue 17). */
+export function mayConfigureShared(caller: Caller): boolean {
+  return caller.principal.kind !== 'tenant';
+}
+
 /** The tenant events go under when the request's own tenant was not (yet) authorized. */
 export function fallbackTenant(caller: Caller | undefined): string {
   return caller?.principal.kind === 'tenant' ? caller.principal.tenantId : '_';

@@ -19,6 +19,7 @@ import {
   vectorBytes,
 } from './point-mappers.js';
 import { handleUnary, unary, type HandlerDeps } from './unary.js';
+import { mayConfigureShared } from './operation-recorder.js';
 
 type PointHandlers = Pick<pb.VectorAdminServer, 'upsert' | 'deletePoints' | 'search' | 'count'>;
 
@@ -41,6 +42,7 @@ export function pointHandlers(
             ref,
             request.points.map(pointInputFromProto),
             configRequestFromProto(request.autoCreate, 'auto_create'),
+            mayConfigureShared(caller),
           );
           facts.vectorSize = outcome.vectorSize;
           if (outcome.errors.length > 0) {

@@ -16,6 +16,7 @@ import { toGrpcStatus, type GrpcStatus } from './errors.js';
 import {
   callerFrom,
   fallbackTenant,
+  mayConfigureShared,
   type Caller,
   type OperationFacts,
 } from './operation-recorder.js';
@@ -198,6 +199,7 @@ class UpsertStream {
         ref,
         request.points.map(pointInputFromProto),
         autoCreate,
+        mayConfigureShared(this.caller),
       );
       facts.vectorSize = outcome.vectorSize;
       this.lastSeq = request.seq;

@@ -35,25 +35,32 @@ export class CollectionService {
     this.shared = new SharedTables(store, naming);
   }
 
-  /** Creates a collection; already_exists when the tenant has the table in either tenancy. */
+  /**
+   * Creates a collection; already_exists when the tenant has the table in either tenancy.
+   * `mayConfigureShared` is false for tenant keys: they join shared tables, never set them up.
+   */
   create(
     tenantId: string,
     table: string,
     request?: CollectionConfigRequest,
+    mayConfigureShared = true,
   ): Promise<CollectionView> {
     const ref = this.naming.ref(tenantId, table);
     // Serialized per table: a create of each tenancy at once would otherwise both succeed.
-    return this.lifecycle.run(placementKey(ref), () => this.createNow(ref, request));
+    return this.lifecycle.run(placementKey(ref), () =>
+      this.createNow(ref, request, mayConfigureShared),
+    );
   }
 
   private async createNow(
     ref: CollectionRef,
     request: CollectionConfigRequest | undefined,
+    mayConfigureShared: boolean,
   ): Promise<CollectionView> {
     const config = resolveCollectionConfig(request, this.defaults);
     if (requestedTenancy(request) === Tenancy.SharedCollection) {
       if ((await this.find(ref, false)) !== undefined) throw alreadyExists(ref);
-      return this.remember(await this.shared.join(ref, config, request));
+      return this.remember(await this.shared.join(ref, config, request, mayConfigureShared));
     }
     if ((await this.shared.view(ref, false)) !== undefined) throw alreadyExists(ref);
     await this.store.createCollection(ref.name, config);
@@ -65,14 +72,18 @@ export class CollectionService {
     tenantId: string,
     table: string,
     request?: CollectionConfigRequest,
+    mayConfigureShared = true,
   ): Promise<{ collection: CollectionView; created: boolean }> {
     const ref = this.naming.ref(tenantId, table);
-    return this.lifecycle.run(placementKey(ref), () => this.ensureNow(ref, request));
+    return this.lifecycle.run(placementKey(ref), () =>
+      this.ensureNow(ref, request, mayConfigureShared),
+    );
   }
 
   private async ensureNow(
     ref: CollectionRef,
     request: CollectionConfigRequest | undefined,
+    mayConfigureShared: boolean,
   ): Promise<{ collection: CollectionView; created: boolean }> {
     const config = resolveCollectionConfig(request, this.defaults);
     const existing = await this.find(ref, true);
@@ -80,7 +91,7 @@ export class CollectionService {
       return { collection: this.checked(existing, request), created: false };
     if (requestedTenancy(request) === Tenancy.SharedCollection)
       return {
-        collection: this.remember(await this.shared.join(ref, config, request)),
+        collection: this.remember(await this.shared.join(ref, config, request, mayConfigureShared)),
         created: true,
       };
     try {
@@ -150,6 +161,7 @@ export class CollectionService {
   async placementForWrite(
     ref: CollectionRef,
     autoCreate: CollectionConfigRequest | undefined,
+    mayConfigureShared = true,
   ): Promise<Placement> {
     // Short-lived: another replica may delete or re-create the table behind this one's back.
     const cached = this.placements.get(placementKey(ref));
@@ -159,7 +171,8 @@ export class CollectionService {
     const found = await this.find(ref, false);
     if (found !== undefined) return placementOf(found);
     if (autoCreate === undefined) throw notFound(ref);
-    return placementOf((await this.ensure(ref.tenantId, ref.table, autoCreate)).collection);
+    const ensured = await this.ensure(ref.tenantId, ref.table, autoCreate, mayConfigureShared);
+    return placementOf(ensured.collection);
   }
 
   /** Forgets a cached placement, e.g. after the store reported the collection missing. */

@@ -55,10 +55,12 @@ export class PointService {
     ref: CollectionRef,
     inputs: readonly PointInput[],
     autoCreate?: CollectionConfigRequest,
+    /** False for tenant keys: `autoCreate` may join a shared table, not set one up. */
+    mayConfigureShared = true,
   ): Promise<UpsertOutcome> {
     let placement;
     try {
-      placement = await this.collections.placementForWrite(ref, autoCreate);
+      placement = await this.collections.placementForWrite(ref, autoCreate, mayConfigureShared);
     } catch (err) {
       if (!hasErrorCode(err, 'not_found')) throw err;
       return rejected([{ index: 0, field: 'table', message: err.message }], 0);
@@ -74,7 +76,11 @@ export class PointService {
       this.collections.forget(ref);
       if (autoCreate === undefined)
         return rejected([{ index: 0, field: 'table', message: notFound(ref).message }], vectorSize);
-      const recreated = await this.collections.placementForWrite(ref, autoCreate);
+      const recreated = await this.collections.placementForWrite(
+        ref,
+        autoCreate,
+        mayConfigureShared,
+      );
       if (recreated.config.vectorSize !== vectorSize)
         throw new VectorAdminError(
           'failed_precondition',

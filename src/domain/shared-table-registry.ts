@@ -33,6 +33,17 @@ export class SharedTableRegistry {
     }
   }
 
+  /** True when any tenant is a member of the shared table. */
+  async hasMembers(table: string): Promise<boolean> {
+    const filter: Filter = { must: [{ key: 'table', match: table }], should: [], mustNot: [] };
+    try {
+      return (await this.store.count(this.name, filter, true)) > 0;
+    } catch (err) {
+      if (hasErrorCode(err, 'not_found')) return false;
+      throw err;
+    }
+  }
+
   /** Records the membership (idempotent); creates the registry collection on first use. */
   async add(tenantId: string, table: string): Promise<void> {
     const entry = {

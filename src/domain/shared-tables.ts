@@ -10,7 +10,10 @@ import { Tenancy, type CollectionConfig } from './types.js';
 /**
  * Tenants' memberships of shared tables (issue 8; Qdrant's multitenancy advice): one physical
  * collection per table, `naming.sharedName(table)`, partitioned by the `TENANT_KEY` payload
- * field, and a registry of who joined. The physical collection outlives its members.
+ * field, and a registry of who joined. Its configuration comes from the operator (issue 17):
+ * only a caller that may configure shared tables (the admin key, or dev mode) creates the
+ * physical collection; a tenant key joins one that exists, and its refusals name no setting of
+ * it. The collection is dropped when its last member leaves and it holds no points.
  */
 export class SharedTables {
   readonly registry: SharedTableRegistry;
@@ -38,9 +41,11 @@ export class SharedTables {
     ref: CollectionRef,
     config: CollectionConfig,
     request: CollectionConfigRequest | undefined,
+    mayConfigure: boolean,
   ): Promise<CollectionView> {
     const name = this.naming.sharedName(ref.table);
     let physical = await this.#config(name);
+    if (physical === undefined && !mayConfigure) throw notSetUp(ref);
     if (physical === undefined) {
       try {
         await this.store.createCollection(name, config, { tenantKey: TENANT_KEY });
@@ -57,6 +62,7 @@ export class SharedTables {
       { ...physical, tenancy: Tenancy.SharedCollection },
       request ?? {},
     );
+    if (conflicts.length > 0 && !mayConfigure) throw notSetUp(ref);
     if (conflicts.length > 0) {
       throw new VectorAdminError(
         'failed_precondition',
@@ -81,11 +87,22 @@ export class SharedTables {
     const name = this.naming.sharedName(ref.table);
     try {
       await this.store.deletePoints(name, { filter: tenantFilter(ref.tenantId) });
+      await this.#dropWhenAbandoned(ref.table, name);
     } catch (err) {
       if (!hasErrorCode(err, 'not_found')) throw err;
       this.configs.delete(name);
     }
     return true;
+  }
+
+  // Without members and points the collection would only keep a setting nobody uses: the
+  // operator's next create sets the table up again. A join racing this drop fails with
+  // "changed during the call" and its retry finds the table not set up.
+  async #dropWhenAbandoned(table: string, name: string): Promise<void> {
+    if (await this.registry.hasMembers(table)) return;
+    if ((await this.store.count(name, undefined, true)) > 0) return;
+    this.configs.delete(name);
+    await this.store.deleteCollection(name);
   }
 
   /** The tenant's shared tables with their point counts, sorted by table. */
@@ -127,6 +144,16 @@ export class SharedTables {
     if (stored !== undefined) this.configs.set(name, stored.config);
     return stored?.config;
   }
+}
+
+// The same words whatever the table holds or who else uses it: a tenant learns nothing of
+// other tenants from a refusal (issue 17).
+function notSetUp(ref: CollectionRef): VectorAdminError {
+  return new VectorAdminError(
+    'failed_precondition',
+    `shared table "${ref.table}" is not set up for this configuration: the operator creates ` +
+      'shared tables (admin key); leave the config unset to join with its own',
+  );
 }
 
 function changed(ref: CollectionRef, cause?: unknown): VectorAdminError {

@@ -49,6 +49,8 @@ test('collection lifecycle - a shared table joined again starts empty, whatever 
   await withService(async (service, store) => {
     const shared = { tenancy: Tenancy.SharedCollection };
     const first = await service.create('acme', 'docs', shared);
+    // Another member keeps the physical collection (the last one to leave drops it).
+    await service.create('bystander', 'docs', shared);
     assert.equal(await service.delete('acme', 'docs'), true);
     // A write admitted before the delete that landed after it: points of a tenant no longer
     // a member, in the physical collection.

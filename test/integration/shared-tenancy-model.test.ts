@@ -87,6 +87,8 @@ for (const kind of STORE_KINDS) {
             distance: Distance.DISTANCE_EUCLID,
             tenancy: Tenancy.TENANCY_SHARED_COLLECTION,
           };
+          // The operator (admin key) sets the shared table up; the tenants join it.
+          await stack.api().ensureCollection({ tenantId: 'operator', table, config });
           for (const api of apis) await api.createCollection({ tenantId: '', table, config });
           const model: Model = tenants.map(() => new Map());
           for (const command of commands) {

@@ -23,6 +23,7 @@ import {
 } from '../helpers/vector-admin-stack.js';
 
 const DIM = 4;
+const OPERATOR = 'operator';
 const SHARED: CollectionConfig = {
   vectorSize: DIM,
   distance: Distance.DISTANCE_EUCLID,
@@ -77,6 +78,9 @@ for (const kind of STORE_KINDS) {
     let store: StoreUnderTest;
     let stack: TestStack;
     const api = (tenant: string) => stack.api(tenantKey(tenant));
+    // Shared tables are set up by the operator (admin key); its member keeps each one alive.
+    const setUp = (table: string) =>
+      stack.api().ensureCollection({ tenantId: OPERATOR, table, config: SHARED });
     before(async () => {
       store = await storeUnderTest(kind);
       stack = await store.start([a, b, c]);
@@ -88,6 +92,7 @@ for (const kind of STORE_KINDS) {
 
     test(`shared tenancy (${kind}) - equal ids of two tenants never see, count, search, overwrite or delete each other`, async () => {
       const table = uniqueTable('iso');
+      await setUp(table);
       for (const t of [a, b]) await api(t).createCollection({ tenantId: t, table, config: SHARED });
       await upsert(api(a), table, [
         point(1, vec(1, 0, 0, 0), 'a'),
@@ -161,6 +166,7 @@ for (const kind of STORE_KINDS) {
 
     test(`shared tenancy (${kind}) - deleting one tenant leaves the other intact; auto-create races and re-joining starts empty`, async () => {
       const table = uniqueTable('del');
+      await setUp(table);
       // Both auto-create at once: they race to create the shared collection, and both join.
       await Promise.all(
         [a, b].map((t) =>
@@ -193,6 +199,7 @@ for (const kind of STORE_KINDS) {
 
     test(`shared tenancy (${kind}) - a per-tenant collection of the same table works alongside`, async () => {
       const table = uniqueTable('mix');
+      await setUp(table);
       await api(a).createCollection({ tenantId: '', table, config: SHARED });
       const own = await api(c).createCollection({
         tenantId: '',
@@ -218,6 +225,7 @@ for (const kind of STORE_KINDS) {
 
     test(`shared tenancy (${kind}) - create, ensure and conflicts behave as for own collections`, async () => {
       const table = uniqueTable('life');
+      await setUp(table);
       const first = await api(a).ensureCollection({ tenantId: '', table, config: SHARED });
       assert.equal(first.created, true);
       assert.equal(
@@ -262,6 +270,7 @@ for (const kind of STORE_KINDS) {
 
     test(`shared tenancy (${kind}) - reserved _va_ keys are INVALID_ARGUMENT naming the field`, async () => {
       const table = uniqueTable('reserved');
+      await setUp(table);
       await api(a).createCollection({ tenantId: '', table, config: SHARED });
       const forged = { ...point(1, vec(1, 1, 1, 1), a), payload: { _va_tenant: b } };
       await rejects(
@@ -279,6 +288,7 @@ for (const kind of STORE_KINDS) {
 
     test(`shared tenancy (${kind}) - a restart keeps memberships and points`, async () => {
       const table = uniqueTable('restart');
+      await setUp(table);
       for (const t of [a, b]) {
         await api(t).createCollection({ tenantId: '', table, config: SHARED });
         await upsert(api(t), table, [point(1, vec(1, 1, 1, 1), t), point(2, vec(2, 2, 2, 2), t)]);

@@ -17,7 +17,7 @@ import { reportReliability } from '../helpers/fault-report.js';
 import { ServiceProcess, freePort, serviceDataDir } from '../helpers/fault-service-process.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { randomVector, seededRandom, wirePoints } from '../helpers/points.js';
-import { keysEnv, tenantKey, uniqueName } from '../helpers/vector-admin-stack.js';
+import { ADMIN_KEY, keysEnv, tenantKey, uniqueName } from '../helpers/vector-admin-stack.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const SOAK_MS = Number(process.env.SOAK_MS ?? 15_000);
@@ -112,6 +112,14 @@ test('soak - tenants stream and search concurrently for a fixed time: acked = st
         ...keysEnv(tenants),
       },
     });
+    // The operator (admin key) sets the shared table up; the tenants' auto-create joins it.
+    const operator = connect({ address: service.address, apiKey: ADMIN_KEY });
+    await vectorAdminApi(operator).ensureCollection({
+      tenantId: 'operator',
+      table: 'pool',
+      config: SHARED,
+    });
+    operator.close();
     const connections = tenants.map((t) =>
       connect({ address: service.address, apiKey: tenantKey(t) }),
     );
