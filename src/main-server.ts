@@ -34,6 +34,7 @@ export async function startVectorAdmin(
       ? await createEmbeddedVectorStore({
           dataDir: config.store.dataDir,
           minFreeBytes: config.store.minFreeBytes,
+          index: config.store.index,
           logger: logger.child({ component: 'store' }),
         })
       : createQdrantVectorStore(config.store);

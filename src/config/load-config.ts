@@ -18,7 +18,12 @@ export interface Config {
     };
   };
   readonly store:
-    | { readonly kind: 'embedded'; readonly dataDir: string; readonly minFreeBytes: number }
+    | {
+        readonly kind: 'embedded';
+        readonly dataDir: string;
+        readonly minFreeBytes: number;
+        readonly index: { readonly thresholdRows: number; readonly ef: number };
+      }
     | {
         readonly kind: 'qdrant';
         readonly url: string;
@@ -132,6 +137,10 @@ function build(e: Env, problems: string[]): Config {
             kind: 'embedded',
             dataDir: path.join(dataDir, 'vectors'),
             minFreeBytes: e.VECTORADMIN_MIN_FREE_DISK_BYTES,
+            index: {
+              thresholdRows: e.VECTORADMIN_EMBEDDED_INDEX_THRESHOLD,
+              ef: e.VECTORADMIN_EMBEDDED_INDEX_EF,
+            },
           }
         : {
             kind: 'qdrant',

@@ -18,6 +18,10 @@ export const envSchema = z.object({
   VECTORADMIN_DATA_DIR: z.string().min(1).default('./data'),
   /** Free space the embedded store keeps on the data disk: writes are refused below it. */
   VECTORADMIN_MIN_FREE_DISK_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(8 * 1024 * 1024),
+  /** Points at which an embedded collection gets its vector index (built in the background). */
+  VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: int(1, Number.MAX_SAFE_INTEGER).default(20_000),
+  /** Default HNSW search breadth of the embedded store; a query's hnsw_ef overrides it. */
+  VECTORADMIN_EMBEDDED_INDEX_EF: int(1, 10_000).default(128),
   VECTORADMIN_API_KEYS: z.string().default(''),
   VECTORADMIN_API_KEYS_FILE: z.string().optional(),
   VECTORADMIN_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -30,6 +30,11 @@ export class CompactionTracker {
 
   constructor(private liveRows: number) {}
 
+  /** Live rows of the table, as counted from the commits since it was opened. */
+  get rows(): number {
+    return this.liveRows;
+  }
+
   /**
    * Records one commit; true when the table is now due for compaction, and then counting
    * starts afresh, so a compaction that fails is retried a cycle later, not on every write.

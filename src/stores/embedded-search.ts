@@ -10,6 +10,7 @@ import {
   scorerFor,
   storedForm,
 } from './embedded-scoring.js';
+import type { AnnOptions } from './embedded-index.js';
 import { compileFilter } from './filter-match.js';
 import { sqlString } from './lance-arrow.js';
 
@@ -21,14 +22,17 @@ import { sqlString } from './lance-arrow.js';
 export const DEFAULT_IN_LIST_MAX = 512;
 
 /**
- * Exact nearest neighbours with Qdrant's scores. LanceDB's flat (SIMD) scan does the work
- * for cosine, dot and euclid; filters are evaluated in JS on the payload of every returned
- * row, so a result always matches its filter; manhattan, which LanceDB lacks, is scored in JS.
+ * Nearest neighbours with Qdrant's scores. LanceDB does the work for cosine, dot and euclid:
+ * through the vector index when `ann` is given (rows the index does not cover yet are scanned
+ * exactly and merged, since fastSearch is never set), else a flat (SIMD) scan. Filters are
+ * evaluated in JS on the payload of every returned row, so a result always matches its filter;
+ * manhattan, which LanceDB lacks, is scored in JS.
  */
-export async function exactSearch(
+export async function vectorSearch(
   table: Table,
   config: CollectionConfig,
   search: SearchQuery,
+  ann: AnnOptions | undefined,
   inListMax = DEFAULT_IN_LIST_MAX,
 ): Promise<ScoredPoint[]> {
   const query = storedForm(config.distance, search.vector);
@@ -40,8 +44,13 @@ export async function exactSearch(
     const hits = await scanSearch(table, scorer, higherIsBetter(config.distance), query, options);
     return hits.map((hit) => toScoredPoint(hit, search.withPayload));
   }
-  const native = (limit: number, where: string | undefined, withPayload: boolean) =>
-    nativeSearch(table, config, lanceType, query, { limit, where, withPayload });
+  const native: NativeSearch = (limit, where, withPayload, exact = false) =>
+    nativeSearch(table, config, lanceType, query, {
+      limit,
+      where,
+      withPayload,
+      ann: exact ? undefined : ann,
+    });
   if (predicate === undefined) {
     const hits = await native(search.limit, undefined, search.withPayload);
     return hits.map((hit) => toScoredPoint(hit, search.withPayload));
@@ -54,13 +63,16 @@ type NativeSearch = (
   limit: number,
   where: string | undefined,
   withPayload: boolean,
+  exact?: boolean,
 ) => Promise<ScanHit[]>;
 
 /**
  * The top `limit` rows whose payload matches. A payload scan counts the matches first: few
- * are looked up by id; many are found by fetching the unfiltered top `fetch` and filtering,
- * which is exact once `limit` matches are among them (every unfetched row ranks lower), and
- * `fetch` grows until they are or the table is exhausted.
+ * are looked up by id and ranked exactly (cheap, and an ANN graph prefiltered down to a few
+ * rows can miss some); many are found by fetching the unfiltered top `fetch` and filtering,
+ * which is as good as the unfiltered search once `limit` matches are among them (every
+ * unfetched row ranks lower), and `fetch` grows until they are; once it would cover the
+ * whole table, the last round is an exact scan.
  */
 async function filteredSearch(
   table: Table,
@@ -75,13 +87,15 @@ async function filteredSearch(
     hits.filter((hit) => predicate(JSON.parse(hit.payload!) as Payload));
   if (scan.matches <= inListMax) {
     // Rechecked because a write may have landed since the scan.
-    return matching(await native(limit, `id IN (${scan.ids.map(sqlString).join(', ')})`, true));
+    const where = `id IN (${scan.ids.map(sqlString).join(', ')})`;
+    return matching(await native(limit, where, true, true));
   }
   let fetch = Math.ceil(((limit * scan.rows) / scan.matches) * 2);
   for (;;) {
-    const hits = await native(fetch, undefined, true);
+    const exhaustive = fetch >= scan.rows;
+    const hits = await native(fetch, undefined, true, exhaustive);
     const found = matching(hits);
-    if (found.length >= limit || hits.length < fetch) return found.slice(0, limit);
+    if (found.length >= limit || exhaustive) return found.slice(0, limit);
     fetch *= 4;
   }
 }
@@ -91,14 +105,22 @@ async function nativeSearch(
   config: CollectionConfig,
   lanceType: 'dot' | 'l2',
   query: Float32Array,
-  options: { limit: number; where: string | undefined; withPayload: boolean },
+  options: {
+    limit: number;
+    where: string | undefined;
+    withPayload: boolean;
+    ann: AnnOptions | undefined;
+  },
 ): Promise<ScanHit[]> {
   let search = table
     .vectorSearch(query)
     .distanceType(lanceType)
-    .bypassVectorIndex()
     .limit(options.limit)
     .select(options.withPayload ? ['id', 'payload', '_distance'] : ['id', '_distance']);
+  const { ann } = options;
+  if (ann === undefined) search = search.bypassVectorIndex();
+  // The graph search keeps at least `limit` candidates, or it would return fewer rows.
+  else search = search.ef(Math.max(ann.ef, options.limit)).refineFactor(ann.refineFactor);
   if (options.where !== undefined) search = search.where(options.where);
   const rows = (await search.toArray()) as { id: string; payload?: string; _distance: number }[];
   return rows.map((row) => ({

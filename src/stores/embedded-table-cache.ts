@@ -5,6 +5,7 @@ import type { Schema } from 'apache-arrow';
 import { VectorAdminError } from '../domain/errors.js';
 import type { CollectionConfig } from '../domain/types.js';
 import { CompactionTracker } from './embedded-compaction.js';
+import type { CollectionIndexer } from './embedded-index.js';
 import { collectionSchema, configFromSchema } from './lance-arrow.js';
 import { collectionNotFound, toStoreError } from './lance-errors.js';
 
@@ -18,7 +19,16 @@ export interface OpenCollection {
   readonly identity: string;
   /** Decides when to compact this table. */
   readonly compaction: CompactionTracker;
+  /** Builds and updates this table's indexes in the background. */
+  readonly indexer: CollectionIndexer;
 }
+
+/** Makes the indexer of a table just opened. */
+export type IndexerFactory = (
+  name: string,
+  table: Table,
+  config: CollectionConfig,
+) => CollectionIndexer;
 
 /**
  * Open LanceDB tables by collection name. Every lookup stats the table directory (a few µs)
@@ -30,6 +40,7 @@ export class LanceTableCache {
   constructor(
     private readonly db: Connection,
     private readonly dataDir: string,
+    private readonly makeIndexer: IndexerFactory,
   ) {}
 
   /** The open collection, reopened when its directory changed; not_found when missing. */
@@ -69,7 +80,10 @@ export class LanceTableCache {
     const cached = this.tables.get(name);
     this.tables.delete(name);
     void cached?.then(
-      (open) => open.table.close(),
+      (open) => {
+        open.indexer.close();
+        open.table.close();
+      },
       () => undefined,
     );
   }
@@ -96,7 +110,10 @@ export class LanceTableCache {
   private async open(name: string, identity: string): Promise<OpenCollection> {
     const table = await this.db.openTable(name);
     const config = configFromSchema(await table.schema(), name);
-    const compaction = new CompactionTracker(await table.countRows());
-    return { table, config, schema: collectionSchema(config), identity, compaction };
+    const rows = await table.countRows();
+    const indexer = this.makeIndexer(name, table, config);
+    await indexer.start(rows);
+    const compaction = new CompactionTracker(rows);
+    return { table, config, schema: collectionSchema(config), identity, compaction, indexer };
   }
 }

@@ -3,9 +3,8 @@ import { access, mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { connect } from '@lancedb/lancedb';
-import type { Connection } from '@lancedb/lancedb';
+import type { Connection, Table } from '@lancedb/lancedb';
 import { ErrorCode, VectorAdminError } from '../domain/errors.js';
-import { IndexStatus } from '../domain/types.js';
 import type { LogFields, Logger } from '../domain/logger.js';
 import { pointIdKey } from '../domain/point-id.js';
 import { KeyedQueue } from '../domain/keyed-queue.js';
@@ -22,8 +21,10 @@ import type {
 import { DEFAULT_COMPACTION_POLICY } from './embedded-compaction.js';
 import { FreeSpaceGuard } from './embedded-free-space.js';
 import type { CommitRows, CompactionPolicy } from './embedded-compaction.js';
+import { CollectionIndexer, DEFAULT_VECTOR_INDEX_POLICY } from './embedded-index.js';
+import type { VectorIndexPolicy } from './embedded-index.js';
 import { scanPayloads } from './embedded-scan.js';
-import { exactSearch } from './embedded-search.js';
+import { vectorSearch } from './embedded-search.js';
 import { ScanGate } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
 import { LanceTableCache } from './embedded-table-cache.js';
@@ -43,7 +44,9 @@ export interface EmbeddedVectorStoreOptions {
   readonly filterInListMax?: number;
   /** Flat searches that may run at once; default the number of cores. */
   readonly maxConcurrentSearches?: number;
-  /** Logs background failures (compaction), which never fail a caller; default console.error. */
+  /** When collections get a vector index and an id index; default DEFAULT_VECTOR_INDEX_POLICY. */
+  readonly index?: Partial<VectorIndexPolicy>;
+  /** Logs background failures (compaction, indexing), which never fail a caller; default console.error. */
   readonly logger?: Logger;
   /** Writes are refused (unavailable) while the data disk has less free; default 8 MiB. */
   readonly minFreeBytes?: number;
@@ -65,7 +68,8 @@ export async function createEmbeddedVectorStore(
 /**
  * VectorStore on embedded LanceDB: one table per collection (id, vector, payload JSON), the
  * config in the table's schema metadata so it commits atomically with the table. Writes are
- * serialized per collection; searches are exact.
+ * serialized per collection; compaction and indexing run beside them (CollectionIndexer).
+ * Searches use the vector index once a collection has one, and are exact before.
  */
 export class EmbeddedVectorStore implements VectorStore {
   private readonly tables: LanceTableCache;
@@ -83,7 +87,15 @@ export class EmbeddedVectorStore implements VectorStore {
     private readonly dataDir: string,
     options: Omit<EmbeddedVectorStoreOptions, 'dataDir'> = {},
   ) {
-    this.tables = new LanceTableCache(db, dataDir);
+    const policy = { ...DEFAULT_VECTOR_INDEX_POLICY, ...options.index };
+    this.tables = new LanceTableCache(db, dataDir, (name, table, config) => {
+      const optimize = () => this.optimize(name, table);
+      const onError = (message: string, err: unknown) => {
+        if (err instanceof VectorAdminError && err.code === ErrorCode.NotFound) return;
+        this.logBackgroundError(message, { collection: name, err });
+      };
+      return new CollectionIndexer(table, config, policy, optimize, onError);
+    });
     this.compaction = options.compaction ?? DEFAULT_COMPACTION_POLICY;
     this.retainVersionsMs = options.retainVersionsMs ?? 60_000;
     this.filterInListMax = options.filterInListMax;
@@ -121,13 +133,11 @@ export class EmbeddedVectorStore implements VectorStore {
       return await this.tables.guard(name, 'describe a collection', async () => {
         const open = await this.collection(name);
         const pointsCount = await open.table.countRows();
-        // No vector index yet: every point is searched exactly, so the index is current.
         return {
           name,
           config: open.config,
           pointsCount,
-          indexedVectorsCount: pointsCount,
-          status: IndexStatus.Green,
+          ...(await open.indexer.report(pointsCount)),
         };
       });
     } catch (err) {
@@ -222,8 +232,9 @@ export class EmbeddedVectorStore implements VectorStore {
           `has ${query.vector.length} dimensions, the collection has ${open.config.vectorSize}`,
         );
       }
+      const ann = open.indexer.annOptions(query.params);
       return this.scans.run(() =>
-        exactSearch(open.table, open.config, query, this.filterInListMax),
+        vectorSearch(open.table, open.config, query, ann, this.filterInListMax),
       );
     });
   }
@@ -248,9 +259,19 @@ export class EmbeddedVectorStore implements VectorStore {
     await this.freeSpace.assertWritable('write');
   }
 
-  /** Compacts a collection's table now, queued behind its pending writes. */
+  /** Compacts a collection's table (and updates its indexes) once its pending writes landed. */
   async compact(name: string): Promise<void> {
-    await this.enqueue(name, () => this.optimize(name));
+    const open = await this.enqueue(name, () => this.tables.get(name));
+    await this.tables.guard(name, 'compact', () => open.indexer.optimizeNow());
+  }
+
+  /**
+   * Resolves once the writes and background maintenance (compaction, index builds and
+   * updates) queued so far on a collection have finished: for tests and benchmarks.
+   */
+  async maintenanceSettled(name: string): Promise<void> {
+    const open = await this.enqueue(name, () => this.tables.get(name));
+    await open.indexer.settled();
   }
 
   async close(): Promise<void> {
@@ -266,23 +287,23 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   private afterWrite(name: string, open: OpenCollection, commit: CommitRows): void {
-    if (!open.compaction.record(commit, this.compaction)) return;
-    // Queued behind this write, ahead of the next one: a compaction never races a commit.
-    this.writes
-      .run(name, async () => {
-        if (!this.closed) await this.optimize(name);
-      })
-      .catch((err: unknown) => {
-        if (err instanceof VectorAdminError && err.code === ErrorCode.NotFound) return;
-        this.logBackgroundError('embedded store: compaction failed', { collection: name, err });
-      });
+    const due = open.compaction.record(commit, this.compaction);
+    open.indexer.afterWrite(open.compaction.rows, commit.inserted + commit.updated);
+    if (!due) return;
+    // Beside the write queue: LanceDB commits a compaction concurrently with writes.
+    open.indexer.optimizeNow().catch((err: unknown) => {
+      if (err instanceof VectorAdminError && err.code === ErrorCode.NotFound) return;
+      this.logBackgroundError('embedded store: compaction failed', { collection: name, err });
+    });
   }
 
-  private optimize(name: string): Promise<void> {
+  /** Compacts the table, updates its indexes and drops versions older than the retention. */
+  private optimize(name: string, table: Table): Promise<void> {
     return this.tables.guard(name, 'compact', async () => {
+      if (this.closed) return;
+      await table.optimize({ cleanupOlderThan: new Date(Date.now() - this.retainVersionsMs) });
       const open = await this.tables.get(name);
-      await open.table.optimize({ cleanupOlderThan: new Date(Date.now() - this.retainVersionsMs) });
-      open.compaction.reset(await open.table.countRows());
+      if (open.table === table) open.compaction.reset(await table.countRows());
     });
   }
 

@@ -73,8 +73,7 @@ runVectorStoreContract('embedded store oversampling filters', () =>
 
 /** Fragments of a table, read through a separate connection once queued compactions ran. */
 async function fragmentCount(store: EmbeddedVectorStore, dataDir: string, name: string) {
-  // A background compaction is queued ahead of the next operation on its collection.
-  await store.deletePoints(name, { ids: [] });
+  await store.maintenanceSettled(name);
   const db = await connect(dataDir);
   const table = await db.openTable(name);
   const stats = await table.stats();

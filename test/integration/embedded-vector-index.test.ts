@@ -1,0 +1,269 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import type { LogFields, Logger } from '../../src/domain/logger.js';
+import type { Distance, Point, PointId } from '../../src/domain/types.js';
+import type { VectorIndexPolicy } from '../../src/stores/embedded-index.js';
+import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
+import type { EmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
+import { seededRandom, uniqueCollection } from '../helpers/vector-store-contract-data.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const DIM = 32;
+const CENTRES = 16;
+/** Low so the tests index in well under a second; a long quiet time keeps pending rows visible. */
+const POLICY: Partial<VectorIndexPolicy> = {
+  thresholdRows: 600,
+  updateRows: 100_000,
+  quietMs: 600_000,
+  idIndexRows: 300,
+};
+
+/** Unit vectors around CENTRES random centres, as embeddings of a few topics cluster. */
+function clusteredPoints(seed: number, count: number, firstId = 1): Point[] {
+  const random = seededRandom(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random());
+  const centres = Array.from({ length: CENTRES }, () => Array.from({ length: DIM }, gauss));
+  return Array.from({ length: count }, (_, i) => {
+    const centre = centres[i % CENTRES]!;
+    const vector = Float32Array.from(centre, (c) => c + 0.5 * gauss());
+    const norm = Math.hypot(...vector);
+    return {
+      id: firstId + i,
+      vector: vector.map((v) => v / norm),
+      payload: { topic: i % CENTRES },
+    };
+  });
+}
+
+async function openStore(errors: string[], index: Partial<VectorIndexPolicy> = POLICY) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-index-'));
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (message: string, fields?: LogFields) =>
+      errors.push(`${message} ${String(fields?.err)}`),
+    child: () => logger,
+  };
+  const options = { dataDir, index, logger };
+  let store = await createEmbeddedVectorStore(options);
+  return {
+    get store(): EmbeddedVectorStore {
+      return store;
+    },
+    async reopen(): Promise<EmbeddedVectorStore> {
+      await store.close();
+      store = await createEmbeddedVectorStore(options);
+      return store;
+    },
+    async cleanup(): Promise<void> {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function upsertInBatches(store: EmbeddedVectorStore, name: string, points: Point[]) {
+  for (let i = 0; i < points.length; i += 100) await store.upsert(name, points.slice(i, i + 100));
+}
+
+/** Folds pending rows in and waits until every point of the collection is in its index. */
+async function waitIndexed(store: EmbeddedVectorStore, name: string) {
+  await store.maintenanceSettled(name);
+  return waitFor(
+    async () => {
+      const c = await store.getCollection(name);
+      return c !== undefined && c.indexedVectorsCount === c.pointsCount && c.status === 'green'
+        ? c
+        : undefined;
+    },
+    { timeoutMs: 60_000, reason: 'the vector index to cover every point' },
+  );
+}
+
+async function topIds(
+  store: EmbeddedVectorStore,
+  name: string,
+  vector: Float32Array,
+  params?: { exact?: boolean; hnswEf?: number },
+): Promise<PointId[]> {
+  const hits = await store.search(name, { vector, limit: 10, withPayload: false, params });
+  return hits.map((h) => h.id);
+}
+
+describe('embedded store vector index', () => {
+  for (const distance of ['cosine', 'euclid'] as Distance[]) {
+    test(`embedded index - ${distance}: builds in the background, recall of the default search stays high`, async () => {
+      const errors: string[] = [];
+      const f = await openStore(errors);
+      try {
+        const name = uniqueCollection(`index recall ${distance}`);
+        await f.store.createCollection(name, { vectorSize: DIM, distance });
+        const points = clusteredPoints(1, 1_500);
+        await upsertInBatches(f.store, name, points.slice(0, 500));
+        const below = await f.store.getCollection(name);
+        assert.deepEqual([below?.status, below?.indexedVectorsCount], ['green', 0]);
+        await upsertInBatches(f.store, name, points.slice(500));
+        const indexed = await waitIndexed(f.store, name);
+        assert.equal(indexed.pointsCount, 1_500);
+
+        const queries = clusteredPoints(2, 40, 10_000);
+        let found = 0;
+        for (const q of queries) {
+          const exact = await topIds(f.store, name, q.vector, { exact: true });
+          const approx = await topIds(f.store, name, q.vector);
+          found += approx.filter((id) => exact.includes(id)).length;
+        }
+        const recall = found / (queries.length * 10);
+        assert.ok(recall >= 0.95, `recall@10 ${recall} below 0.95`);
+        assert.deepEqual(errors, []);
+      } finally {
+        await f.cleanup();
+      }
+    });
+  }
+
+  test('embedded index - exact search equals the flat scan of an unindexed store', async () => {
+    const errors: string[] = [];
+    const indexed = await openStore(errors);
+    const flat = await openStore(errors, { thresholdRows: 1e9, idIndexRows: 1e9 });
+    try {
+      const name = uniqueCollection('index exact');
+      const points = clusteredPoints(3, 1_000);
+      for (const f of [indexed, flat]) {
+        await f.store.createCollection(name, { vectorSize: DIM, distance: 'dot' });
+        await upsertInBatches(f.store, name, points);
+      }
+      await waitIndexed(indexed.store, name);
+      for (const q of clusteredPoints(4, 10, 10_000)) {
+        const query = { vector: q.vector, limit: 10, withPayload: true };
+        assert.deepEqual(
+          await indexed.store.search(name, { ...query, params: { exact: true } }),
+          await flat.store.search(name, query),
+        );
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await indexed.cleanup();
+      await flat.cleanup();
+    }
+  });
+
+  test('embedded index - points written, updated and deleted after the build are seen at once', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors);
+    try {
+      const name = uniqueCollection('index fresh writes');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      const points = clusteredPoints(5, 800);
+      await upsertInBatches(f.store, name, points);
+      await waitIndexed(f.store, name);
+
+      const fresh = clusteredPoints(6, 50, 5_000);
+      await f.store.upsert(name, fresh);
+      const pending = await f.store.getCollection(name);
+      assert.equal(pending?.status, 'yellow', 'unindexed rows pending');
+      assert.equal(pending?.indexedVectorsCount, 800);
+      for (const p of fresh.slice(0, 10)) {
+        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `fresh point ${p.id}`);
+      }
+      // An indexed point moved to a fresh point's neighbourhood, another deleted.
+      const moved = { ...points[0]!, vector: fresh[20]!.vector, payload: { moved: true } };
+      await f.store.upsert(name, [moved]);
+      await f.store.deletePoints(name, { ids: [points[1]!.id] });
+      const near = await f.store.search(name, {
+        vector: moved.vector,
+        limit: 2,
+        withPayload: true,
+      });
+      assert.deepEqual(new Set(near.map((h) => h.id)), new Set([moved.id, fresh[20]!.id]));
+      assert.deepEqual(near.find((h) => h.id === moved.id)?.payload, { moved: true });
+      assert.notEqual((await topIds(f.store, name, points[1]!.vector))[0], points[1]!.id);
+
+      const folded = await waitIndexed(f.store, name);
+      assert.equal(folded.pointsCount, 849);
+      assert.equal((await topIds(f.store, name, fresh[30]!.vector))[0], fresh[30]!.id);
+      assert.notEqual((await topIds(f.store, name, points[1]!.vector))[0], points[1]!.id);
+      const [movedHit] = await f.store.search(name, {
+        vector: moved.vector,
+        limit: 2,
+        withPayload: true,
+        filter: { must: [{ key: 'moved', match: true }], should: [], mustNot: [] },
+      });
+      assert.equal(movedHit?.id, moved.id);
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('embedded index - a filtered search returns the best matching points', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors);
+    try {
+      const name = uniqueCollection('index filtered');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      await upsertInBatches(f.store, name, clusteredPoints(7, 1_000));
+      await waitIndexed(f.store, name);
+      const filter = { must: [{ key: 'topic', match: 3 }], should: [], mustNot: [] };
+      for (const q of clusteredPoints(8, 5, 10_000)) {
+        const query = { vector: q.vector, limit: 10, withPayload: true, filter };
+        const exact = await f.store.search(name, { ...query, params: { exact: true } });
+        const approx = await f.store.search(name, query);
+        assert.equal(approx.length, 10);
+        assert.ok(approx.every((h) => h.payload?.['topic'] === 3));
+        const overlap = approx.filter((h) => exact.some((e) => e.id === h.id)).length;
+        assert.ok(overlap >= 9, `filtered recall ${overlap}/10`);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('embedded index - a restart keeps the index; a build cut short is started again', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors);
+    try {
+      const done = uniqueCollection('index restart done');
+      const cut = uniqueCollection('index restart cut');
+      for (const name of [done, cut]) {
+        await f.store.createCollection(name, { vectorSize: DIM, distance: 'euclid' });
+      }
+      await upsertInBatches(f.store, done, clusteredPoints(9, 700));
+      await waitIndexed(f.store, done);
+      await upsertInBatches(f.store, cut, clusteredPoints(10, 700));
+      const reopened = await f.reopen();
+      assert.equal((await waitIndexed(reopened, done)).indexedVectorsCount, 700);
+      assert.equal((await waitIndexed(reopened, cut)).indexedVectorsCount, 700);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('embedded index - a collection deleted during its build is gone, quietly', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors);
+    try {
+      const name = uniqueCollection('index delete mid build');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'dot' });
+      await upsertInBatches(f.store, name, clusteredPoints(11, 700));
+      assert.equal(await f.store.deleteCollection(name), true);
+      assert.equal(await f.store.getCollection(name), undefined);
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'dot' });
+      const [point] = clusteredPoints(12, 1);
+      await f.store.upsert(name, [point!]);
+      assert.equal((await topIds(f.store, name, point!.vector))[0], point!.id);
+    } finally {
+      await f.cleanup();
+    }
+    // A build on the dropped table may fail after the drop; that is not an error to report.
+    assert.deepEqual(
+      errors.filter((e) => !/not.?found|does not exist/i.test(e)),
+      [],
+    );
+  });
+});
