@@ -163,6 +163,12 @@ export class CollectionIndexer {
     }
   }
 
+  /** Stops scheduling work and waits for the work already running (drop the table after). */
+  async stop(): Promise<void> {
+    this.close();
+    await this.maintenance;
+  }
+
   /** Stops scheduling work; builds already running finish on their own. */
   close(): void {
     this.closed = true;

@@ -75,6 +75,11 @@ export class LanceTableCache {
     }
   }
 
+  /** The open collection when one is cached (opened or opening), without opening one. */
+  async cached(name: string): Promise<OpenCollection | undefined> {
+    return this.tables.get(name)?.catch(() => undefined);
+  }
+
   /** Forgets a table and closes its handle. */
   evict(name: string): void {
     const cached = this.tables.get(name);

@@ -163,6 +163,9 @@ export class EmbeddedVectorStore implements VectorStore {
   async deleteCollection(name: string): Promise<boolean> {
     return this.enqueue(name, () =>
       this.tables.guard(name, 'delete a collection', async () => {
+        // An index build or optimize still writing into the table's directory would race the
+        // drop and could leave files in a table recreated under the same name.
+        await (await this.tables.cached(name))?.indexer.stop();
         this.tables.evict(name);
         if ((await this.tables.identity(name)) === undefined) return false;
         try {
