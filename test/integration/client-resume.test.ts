@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { startSink } from '../../src/bench/sink-main.js';
 import { connect, streamUpserts, type StreamBatch } from '../../src/client/index.js';
 import type { UpsertRequest } from '../../src/gen/vectoradmin/v1/vectoradmin.js';
 import { wirePoints, seededRandom } from '../helpers/points.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // The client library against a scripted peer (real gRPC on an ephemeral port): the first
 // stream breaks with UNAVAILABLE right after acking seq 2, while the client waits on its source.
@@ -35,12 +35,16 @@ async function startBreakingPeer(breakAfterSeq: bigint) {
   return {
     address: `127.0.0.1:${port}`,
     received,
+    /** Streams the peer has seen opened so far. */
+    get sessions() {
+      return sessions;
+    },
     [Symbol.asyncDispose]: () =>
       new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
 }
 
-async function* slowSource(): AsyncGenerator<StreamBatch> {
+async function* slowSource(reconnected: () => boolean): AsyncGenerator<StreamBatch> {
   const random = seededRandom(3);
   const batch = (i: number, named: boolean): StreamBatch => ({
     // Only the first batch names tenant and table; the rest rely on "repeat the previous".
@@ -51,7 +55,7 @@ async function* slowSource(): AsyncGenerator<StreamBatch> {
   yield batch(0, true);
   yield batch(1, false);
   // The first stream breaks during this pause, and the client reconnects before it ends.
-  await sleep(400);
+  await waitFor(reconnected, { timeoutMs: 10_000, reason: 'the client to open a second stream' });
   for (let i = 2; i < 6; i += 1) yield batch(i, false);
 }
 
@@ -59,7 +63,7 @@ test('client resume - a batch pulled while the stream was reconnecting goes out 
   await using peer = await startBreakingPeer(2n);
   const connection = connect({ address: peer.address });
   try {
-    const result = await streamUpserts(connection, slowSource(), {
+    const result = await streamUpserts(connection, slowSource(() => peer.sessions >= 2), {
       retry: { maxAttempts: 5, initialDelayMs: 1, maxDelayMs: 5 },
     });
     assert.equal(result.batches, 6);

@@ -3,12 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CollectionNaming, CollectionService, hasErrorCode } from '../../src/domain/index.js';
 import { toSharedPoint } from '../../src/domain/shared-points.js';
 import { Tenancy } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/index.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const DEFAULTS = { vectorSize: 3, distance: 'cosine', maxVectorSize: 16 } as const;
 
@@ -72,7 +72,11 @@ test('collection lifecycle - a placement cached by one replica follows what anot
     // The other replica deletes the table and makes it again with another vector size.
     await replicaB.delete('acme', 'docs');
     await replicaB.create('acme', 'docs', { vectorSize: 4 });
-    await sleep(60);
+    // Replica A's cached placement lives 50 ms; it follows once that has passed.
+    await waitFor(
+      async () => (await replicaA.placementForWrite(ref, undefined)).config.vectorSize === 4,
+      { timeoutMs: 5000, reason: "replica A's cached placement to follow the new table" },
+    );
     assert.equal((await replicaA.placementForWrite(ref, undefined)).config.vectorSize, 4);
   });
 });

@@ -16,7 +16,7 @@ import {
   type ConsumerHandle,
 } from '../../src/consumer/index.js';
 import type { Config } from '../../src/config/index.js';
-import { hasErrorCode } from '../../src/domain/index.js';
+import { hasErrorCode, type Logger } from '../../src/domain/index.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { eventRun, publishEvents } from '../helpers/consumer-events.js';
 import {
@@ -141,6 +141,14 @@ test('consumer scale-out - a dead holder on this host is replaced at once, a liv
     dataDir: fx.dataDir,
     logger: silentLogger,
   };
+  // Which keys an acquirer has looked at and left to their holder.
+  const standingBy = new Set<string>();
+  const standbyLogger = (key: string): Logger => ({
+    ...silentLogger,
+    info: (message) => {
+      if (message.startsWith('standing by')) standingBy.add(key);
+    },
+  });
   const first = await ConsumerLease.acquire({ ...options, key: 'dead-here' });
   await first.release();
   const kv = await fx.js.views.kv(LEASE_BUCKET);
@@ -165,19 +173,29 @@ test('consumer scale-out - a dead holder on this host is replaced at once, a liv
   // its pid means nothing here, so it is not judged dead.
   await kv.put('same-name', JSON.stringify({ ...here, pidNamespace: 'pid:[1]', pid: deadPid }));
   let otherNamespace: ConsumerLease | undefined;
-  const waitingOther = ConsumerLease.acquire({ ...options, key: 'same-name' }).then(
-    (lease) => (otherNamespace = lease),
-  );
-  await sleep(ttlMs / 4);
+  const waitingOther = ConsumerLease.acquire({
+    ...options,
+    key: 'same-name',
+    logger: standbyLogger('same-name'),
+  }).then((lease) => (otherNamespace = lease));
+  await waitFor(() => standingBy.has('same-name'), {
+    timeoutMs: ttlMs,
+    reason: 'the other namespace holder judged alive',
+  });
   assert.equal(otherNamespace, undefined, 'another PID namespace holder waits for its TTL');
   await (await waitingOther).release();
 
   await kv.put('live-elsewhere', JSON.stringify({ host: 'another-host', pid: process.pid }));
   let acquired: ConsumerLease | undefined;
-  const waiting = ConsumerLease.acquire({ ...options, key: 'live-elsewhere' }).then(
-    (lease) => (acquired = lease),
-  );
-  await sleep(ttlMs / 4);
+  const waiting = ConsumerLease.acquire({
+    ...options,
+    key: 'live-elsewhere',
+    logger: standbyLogger('live-elsewhere'),
+  }).then((lease) => (acquired = lease));
+  await waitFor(() => standingBy.has('live-elsewhere'), {
+    timeoutMs: ttlMs,
+    reason: 'the holder elsewhere judged alive',
+  });
   const holder = await kv.get('live-elsewhere');
   assert.equal(acquired, undefined, 'no takeover while the other host key is alive');
   assert.ok(holder?.string().includes('another-host'));

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { DiscardPolicy, StorageType, connect, nanos } from 'nats';
@@ -489,10 +488,16 @@ test('nats-event-bus - a stream at its limits refuses events, which wait in the 
     // Degraded for as long as the stream refuses, not only at the moment a resend fails: a
     // refusal is JetStream answering (it once passed for "no responders" and triggered a
     // re-provisioning that reported the bus healthy between resends).
-    for (let i = 0; i < 20; i += 1) {
+    // Checked across several refused resends, each seen as a message on the event subjects.
+    const watcher = await connect({ servers: server.url });
+    let resends = 0;
+    const subscription = watcher.subscribe('vectoradmin.v1.>', { callback: () => (resends += 1) });
+    for (let i = 0; i < 5; i += 1) {
       assert.equal(bus.health(), 'degraded', `health at check ${i}`);
-      await sleep(50);
+      await waitFor(() => resends > i, { timeoutMs: 15_000, reason: `refused resend ${i + 1}` });
     }
+    subscription.unsubscribe();
+    await watcher.close();
     const first = await readStream(server.url, options.stream);
     assert.deepEqual(
       first.map((s) => s.msgId),
