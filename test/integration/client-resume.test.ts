@@ -63,9 +63,13 @@ test('client resume - a batch pulled while the stream was reconnecting goes out 
   await using peer = await startBreakingPeer(2n);
   const connection = connect({ address: peer.address });
   try {
-    const result = await streamUpserts(connection, slowSource(() => peer.sessions >= 2), {
-      retry: { maxAttempts: 5, initialDelayMs: 1, maxDelayMs: 5 },
-    });
+    const result = await streamUpserts(
+      connection,
+      slowSource(() => peer.sessions >= 2),
+      {
+        retry: { maxAttempts: 5, initialDelayMs: 1, maxDelayMs: 5 },
+      },
+    );
     assert.equal(result.batches, 6);
     assert.equal(result.lastSeq, 6n);
     assert.equal(result.reconnects, 1);
