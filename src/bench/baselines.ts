@@ -3,7 +3,7 @@ import type { Logger } from '../domain/index.js';
 import { UpsertRequest } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { benchCollectionConfig, progressFor, type BenchContext } from './context.js';
 import type { SyntheticTable } from './dataset.js';
-import { directIngest } from './direct-baseline.js';
+import { directIngest, floorIngest, type LocalIngestRun } from './direct-baseline.js';
 import { chartRun, figure, ingestResult, type IngestCharts } from './ingest-results.js';
 import { streamIngest, type IngestRun } from './ingest-stream.js';
 import type { NodeService } from '../processes/index.js';
@@ -17,6 +17,7 @@ export interface BaselineTargets {
   readonly sinkAddress: string;
   readonly apiKey: string;
   readonly directDir: string;
+  readonly floorDir: string;
   readonly logger: Logger;
 }
 
@@ -24,6 +25,10 @@ export interface BaselineTargets {
 export interface BaselineRuns {
   readonly results: ScenarioResult[];
   readonly direct: IngestFigure;
+  readonly floor: IngestFigure;
+  /** The in-process runs, for their per-segment rates. */
+  readonly directRun: LocalIngestRun;
+  readonly floorRun: LocalIngestRun;
   readonly eventsOff: IngestFigure;
   readonly ceiling: IngestFigure;
 }
@@ -32,8 +37,9 @@ export interface BaselineRuns {
 const CLIENT_ONLY_MAX_ROWS = 20_000;
 
 /**
- * Feeds the primary's very batches to (1) the store adapter in-process, (2) the service with
- * events off and (3) a no-op gRPC sink, one after another so they never share the CPU.
+ * Feeds the primary's very batches to (1) the store adapter in-process, (2) LanceDB `add`
+ * alone (the store floor), (3) the service with events off and (4) a no-op gRPC sink, one
+ * after another so they never share the CPU.
  */
 export async function runBaselines(
   ctx: BenchContext,
@@ -66,6 +72,27 @@ export async function runBaselines(
     ),
   );
   chartRun(charts, 'direct (in-process store)', direct);
+  const floorProgress = progressFor(ctx, 'store floor (LanceDB add)', primary.count);
+  const floor = await floorIngest(
+    primary,
+    collection,
+    batchSize,
+    targets.floorDir,
+    ctx.signal,
+    floorProgress,
+  );
+  floorProgress.finish();
+  results.push(
+    ingestResult(
+      'baseline_floor',
+      floor,
+      primary,
+      batchSize,
+      'in-process',
+      floor.stored === primary.count,
+    ),
+  );
+  chartRun(charts, 'store floor (LanceDB add)', floor);
   const eventsOff = await remoteIngest(
     ctx,
     targets.eventsOffAddress,
@@ -89,6 +116,9 @@ export async function runBaselines(
   return {
     results,
     direct: figure(direct),
+    floor: figure(floor),
+    directRun: direct,
+    floorRun: floor,
     eventsOff: figure(eventsOff),
     ceiling: figure(ceiling),
   };

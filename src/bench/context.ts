@@ -1,7 +1,12 @@
 import type { Connection, VectorAdminApi } from '../client/index.js';
 import { Progress } from '../cli/index.js';
 import type { CollectionNaming, Operation } from '../domain/index.js';
-import { Distance, type CollectionConfig } from '../gen/vectoradmin/v1/vectoradmin.js';
+import {
+  Distance,
+  PayloadIndexType,
+  type CollectionConfig,
+} from '../gen/vectoradmin/v1/vectoradmin.js';
+import { SELECTIVITY_KEYS } from './payloads.js';
 import type { BenchOptions } from './profiles.js';
 import type { ClientTally } from './tally.js';
 
@@ -27,9 +32,22 @@ export function progressFor(ctx: BenchContext, label: string, total: number): Pr
   return new Progress(label, total, ctx.progressOut);
 }
 
-/** The collection config every bench collection uses: the run's dims, cosine. */
+/**
+ * The collection config every bench collection uses: the run's dims, cosine, and the
+ * selectivity buckets declared as integer payload indexes (filtered search prefilters on them).
+ */
 export function benchCollectionConfig(dims: number): CollectionConfig {
-  return { vectorSize: dims, distance: Distance.DISTANCE_COSINE, tenancy: 0 };
+  return {
+    vectorSize: dims,
+    distance: Distance.DISTANCE_COSINE,
+    tenancy: 0,
+    payloadIndexes: {
+      fields: SELECTIVITY_KEYS.map(({ key }) => ({
+        key,
+        type: PayloadIndexType.PAYLOAD_INDEX_TYPE_INTEGER,
+      })),
+    },
+  };
 }
 
 /** Calls `fn`, timing it into the tally under `operation` × `collection`; rethrows failures. */

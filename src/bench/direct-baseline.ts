@@ -1,11 +1,33 @@
 import { rm } from 'node:fs/promises';
+import { connect } from '@lancedb/lancedb';
 import type { Progress } from '../cli/index.js';
-import { Distance, type Logger } from '../domain/index.js';
+import {
+  Distance,
+  PayloadIndexType,
+  type CollectionConfig,
+  type Logger,
+  type Point,
+} from '../domain/index.js';
 import { createEmbeddedVectorStore } from '../stores/index.js';
+import { batchTable, collectionSchema, upsertColumns } from '../stores/lance-arrow.js';
 import type { SyntheticTable } from './dataset.js';
 import { LatencyRecorder } from './latency.js';
+import { SELECTIVITY_KEYS } from './payloads.js';
 import { RateSeries } from './rate-series.js';
 import type { IngestRun } from './ingest-stream.js';
+import type { AckMark } from './segments.js';
+
+/** An in-process ingest and the points its store held at the end. */
+export type LocalIngestRun = IngestRun & { readonly stored: number };
+
+/** What the service is asked to create for a bench collection, as the store sees it. */
+export function benchStoreConfig(dims: number): CollectionConfig {
+  return {
+    vectorSize: dims,
+    distance: Distance.Cosine,
+    payloadIndexes: SELECTIVITY_KEYS.map(({ key }) => ({ key, type: PayloadIndexType.Integer })),
+  };
+}
 
 /**
  * The direct baseline: the embedded store adapter the server uses, called in this process with
@@ -20,39 +42,99 @@ export async function directIngest(
   logger: Logger,
   signal: AbortSignal,
   progress?: Progress,
-): Promise<IngestRun & { readonly stored: number }> {
+): Promise<LocalIngestRun> {
   const store = await createEmbeddedVectorStore({ dataDir, logger });
-  const latency = new LatencyRecorder();
-  const series = new RateSeries();
-  const errors: string[] = [];
-  let acked = 0;
-  let batches = 0;
-  let stored = 0;
-  let durationMs = 0;
   try {
-    await store.createCollection(collection, { vectorSize: table.dims, distance: Distance.Cosine });
-    const started = performance.now();
-    try {
-      for (const points of table.domainBatches(batchSize)) {
-        signal.throwIfAborted();
-        const sent = performance.now();
-        await store.upsert(collection, points);
-        latency.record(performance.now() - sent);
-        acked += points.length;
-        batches += 1;
-        series.add(points.length);
-        progress?.advance(points.length);
-      }
-    } catch (err) {
-      errors.push(`direct upsert failed after ${acked} points: ${(err as Error).message}`);
-    }
-    durationMs = performance.now() - started;
-    stored = (await store.getCollection(collection))?.pointsCount ?? 0;
+    await store.createCollection(collection, benchStoreConfig(table.dims));
+    return await timedWrites(
+      table,
+      batchSize,
+      signal,
+      progress,
+      'direct upsert',
+      (points) => store.upsert(collection, points),
+      async () => (await store.getCollection(collection))?.pointsCount ?? 0,
+    );
   } finally {
     await store.close();
     // A million vectors is gigabytes; the baseline's copy is of no further use.
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The store floor: LanceDB `add` of the same batches, prepared as the store prepares them
+ * (same schema, same columns), with no merge on id, no index and no queue. An upsert cannot
+ * cost less than this append; the direct baseline ÷ this is what matching ids costs.
+ */
+export async function floorIngest(
+  table: SyntheticTable,
+  collection: string,
+  batchSize: number,
+  dataDir: string,
+  signal: AbortSignal,
+  progress?: Progress,
+): Promise<LocalIngestRun> {
+  const db = await connect(dataDir);
+  try {
+    const config = benchStoreConfig(table.dims);
+    const schema = collectionSchema(config);
+    const lance = await db.createEmptyTable(collection, schema);
+    try {
+      return await timedWrites(
+        table,
+        batchSize,
+        signal,
+        progress,
+        'store floor add',
+        async (points) => {
+          await lance.add(batchTable(schema, upsertColumns(points, config)));
+        },
+        () => lance.countRows(),
+      );
+    } finally {
+      lance.close();
+    }
+  } finally {
+    db.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+// Writes the table's domain batches one after another, timing each, then counts what was kept.
+async function timedWrites(
+  table: SyntheticTable,
+  batchSize: number,
+  signal: AbortSignal,
+  progress: Progress | undefined,
+  label: string,
+  write: (points: Point[]) => Promise<void>,
+  count: () => Promise<number>,
+): Promise<LocalIngestRun> {
+  const latency = new LatencyRecorder();
+  const series = new RateSeries();
+  const errors: string[] = [];
+  const marks: AckMark[] = [];
+  let acked = 0;
+  let batches = 0;
+  const started = performance.now();
+  try {
+    for (const points of table.domainBatches(batchSize)) {
+      signal.throwIfAborted();
+      const sent = performance.now();
+      await write(points);
+      latency.record(performance.now() - sent);
+      acked += points.length;
+      batches += 1;
+      marks.push([performance.now() - started, acked]);
+      series.add(points.length);
+      progress?.advance(points.length);
+    }
+  } catch (err) {
+    errors.push(`${label} failed after ${acked} points: ${(err as Error).message}`);
+  }
+  const durationMs = performance.now() - started;
+  const stored = await count();
   const seconds = durationMs / 1000;
   return {
     sent: table.count,
@@ -66,6 +148,7 @@ export async function directIngest(
     mbPerS: (acked * table.dims * 4) / 1e6 / seconds,
     series: series.points(),
     batchLatency: latency.stats(),
+    marks,
     errors,
   };
 }

@@ -10,10 +10,14 @@ export interface Neighbour {
   readonly score: number;
 }
 
+/** Which rows a query may return (a payload filter's answer, from the row index alone). */
+export type RowFilter = (row: number) => boolean;
+
 /**
  * Exact cosine top-`k` of every query over rows [0, rows) of `table`, by brute force in one
  * pass: each stored vector is regenerated once and scored against every query, so memory
- * stays at one vector whatever the table size. Rejects when `signal` aborts.
+ * stays at one vector whatever the table size. `filters[q]`, when set, limits query q to the
+ * rows it accepts. Rejects when `signal` aborts.
  */
 export async function exactTopK(
   table: SyntheticTable,
@@ -21,6 +25,7 @@ export async function exactTopK(
   queries: readonly Float32Array[],
   k: number,
   signal?: AbortSignal,
+  filters: readonly (RowFilter | undefined)[] = [],
 ): Promise<Neighbour[][]> {
   const normalized = queries.map(normalize);
   const tops: Neighbour[][] = queries.map(() => []);
@@ -34,6 +39,8 @@ export async function exactTopK(
     const norm = Math.sqrt(dot(vector, vector));
     if (norm === 0) continue;
     for (let q = 0; q < normalized.length; q++) {
+      const accept = filters[q];
+      if (accept !== undefined && !accept(row)) continue;
       const score = dot(normalized[q] as Float32Array, vector) / norm;
       insert(tops[q] as Neighbour[], { index: row, score }, k);
     }

@@ -5,6 +5,7 @@ import type { SyntheticTable } from './dataset.js';
 import { LatencyRecorder, type LatencyStats } from './latency.js';
 import type { Encoding } from './profiles.js';
 import { RateSeries, type RatePoint } from './rate-series.js';
+import type { AckMark } from './segments.js';
 import type { ClientTally } from './tally.js';
 
 /** How one stream is fed. */
@@ -36,6 +37,8 @@ export interface IngestRun {
   readonly series: readonly RatePoint[];
   /** From handing a batch to the stream to its ack. */
   readonly batchLatency: LatencyStats;
+  /** Acknowledged points over time, one mark per ack: the per-segment rates come from it. */
+  readonly marks: readonly AckMark[];
   readonly errors: readonly string[];
 }
 
@@ -52,6 +55,7 @@ export async function streamIngest(
   const series = new RateSeries();
   const progress = options.progress;
   const errors: string[] = [];
+  const marks: AckMark[] = [];
   let sent = 0;
   let acked = 0;
   let batches = 0;
@@ -77,6 +81,7 @@ export async function streamIngest(
         progress?.advance(batch.points.length);
         batches += 1;
         acked += ack.upserted;
+        marks.push([performance.now() - started, acked]);
         if (ack.errors.length > 0) rejected += 1;
         options.tally?.tally.record(Operation.Upsert, options.tally.collection, {
           latencyMs: ms,
@@ -116,6 +121,7 @@ export async function streamIngest(
     mbPerS: (acked * table.dims * 4) / 1e6 / seconds,
     series: series.points(),
     batchLatency: latency.stats(),
+    marks,
     errors,
   };
 }

@@ -65,9 +65,19 @@ const TEMPLATES = 1024;
 const templates = new Map<string, Payload[]>();
 
 /**
+ * Integer payload keys whose value is `row % buckets`: a filter on one value keeps 1 / buckets
+ * of the rows, so filtered search is measured at a known selectivity, and its exact answer is
+ * computable from the row index alone.
+ */
+export const SELECTIVITY_KEYS = [
+  { key: 'bucket100', buckets: 100 },
+  { key: 'bucket10', buckets: 10 },
+] as const;
+
+/**
  * A payload shaped like the ETL's rows of `table` (work items, pull requests, users ...):
  * a few hundred bytes of JSON with keywords, numbers, dates and lists, deterministic in
- * (seed, index); the record key and title are the row's own.
+ * (seed, index); the record key, title and selectivity buckets are the row's own.
  */
 export function payloadOf(table: string, index: number, seed: number): Payload {
   const key = `${table}\u0000${seed}`;
@@ -81,6 +91,8 @@ export function payloadOf(table: string, index: number, seed: number): Payload {
     ...template,
     record_id: recordIdOf(table, index),
     title: `${String(template.title)} #${index}`,
+    bucket100: index % 100,
+    bucket10: index % 10,
   };
 }
 

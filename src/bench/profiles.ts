@@ -28,8 +28,12 @@ export interface BenchOptions {
   /** Search concurrency levels, each run for `searchMs`. */
   readonly searchConcurrency: readonly number[];
   readonly searchMs: number;
-  /** Queries per collection checked against brute force. */
+  /** Queries of each search level checked against brute force (its first answers). */
   readonly recallQueries: number;
+  /** After the primary ingest, how long to wait for its index to be green with every point. */
+  readonly indexWaitMs: number;
+  /** Points per segment of the ingest-rate-per-segment figures. */
+  readonly segmentVectors: number;
   /** Concurrent-load scenario: streams (one tenant each), their total vectors, search workers. */
   readonly streams: number;
   readonly concurrentVectors: number;
@@ -61,9 +65,11 @@ const DEFAULT: BenchOptions = {
   tenants: 10,
   tables: ETL_TABLES,
   collectionConcurrency: 4,
-  searchConcurrency: [1, 4, 16],
+  searchConcurrency: [1, 8],
   searchMs: 5_000,
   recallQueries: 10,
+  indexWaitMs: 300_000,
+  segmentVectors: 10_000,
   streams: 4,
   concurrentVectors: 40_000,
   searchWorkers: 2,
@@ -81,9 +87,10 @@ export const PROFILES: Readonly<Record<Profile, BenchOptions>> = {
     batchSizes: [256],
     tenants: 2,
     tables: ETL_TABLES.slice(0, 3),
-    searchConcurrency: [1, 4],
     searchMs: 1_000,
     recallQueries: 5,
+    indexWaitMs: 30_000,
+    segmentVectors: 1_000,
     streams: 2,
     concurrentVectors: 2_000,
     searchWorkers: 1,
@@ -95,8 +102,11 @@ export const PROFILES: Readonly<Record<Profile, BenchOptions>> = {
     profile: Profile.Full,
     vectors: 1_000_000,
     variantVectors: 50_000,
-    searchConcurrency: [1, 4, 8],
     searchMs: 10_000,
+    // A brute-force answer over a million rows costs seconds per query.
+    recallQueries: 5,
+    indexWaitMs: 900_000,
+    segmentVectors: 100_000,
     concurrentVectors: 100_000,
     consumerWaitMs: 300_000,
   },

@@ -1,4 +1,6 @@
 import type { BenchReport, ScenarioResult } from './report.js';
+import { scaleSections, table } from './report-scale.js';
+import type { SearchLevel } from './search-levels.js';
 
 /** The report as Markdown: what the command prints and writes as report.md. */
 export function renderMarkdown(report: BenchReport): string {
@@ -11,6 +13,18 @@ export function renderMarkdown(report: BenchReport): string {
     `Primary ingest: ${o.vectors.toLocaleString('en-US')} vectors × ${o.dims} dims, batch ${o.batchSize}, window ${o.window}.`,
     '',
     ...report.notes.map((n) => `- ${n}`),
+    '',
+    '## Targets',
+    '',
+    table(
+      ['target', 'measured', 'status', 'shortfall'],
+      report.targets.map((t) => [
+        t.target,
+        t.measured,
+        t.status === 'missed' ? '**missed**' : t.status,
+        t.shortfall ?? '',
+      ]),
+    ),
     '',
     '## Scenarios',
     '',
@@ -33,6 +47,7 @@ export function renderMarkdown(report: BenchReport): string {
     for (const s of failures)
       for (const e of s.errors.slice(0, 5)) out.push(`- ${s.test_name}: ${e}`);
   }
+  out.push(...scaleSections(report));
   const b = report.baselines;
   if (b !== undefined) {
     const fig = (f: typeof b.service | undefined) =>
@@ -50,6 +65,15 @@ export function renderMarkdown(report: BenchReport): string {
         [
           ['service: UpsertStream, events on', ...fig(b.service), '1'],
           ['direct: store adapter in-process', ...fig(b.direct), ratio(b.ratios.service_vs_direct)],
+          [
+            `store floor: LanceDB add, no merge (direct ÷ floor ${ratio(b.ratios.direct_vs_floor)})`,
+            ...fig(b.floor),
+            ratio(
+              b.floor === undefined || b.floor.vectors_per_s === 0
+                ? undefined
+                : Math.round((b.service.vectors_per_s / b.floor.vectors_per_s) * 1000) / 1000,
+            ),
+          ],
           ['service, events off', ...fig(b.events_off), ratio(b.ratios.events_on_vs_off)],
           ['ceiling: no-op gRPC sink', ...fig(b.ceiling), ratio(b.ratios.service_vs_ceiling)],
           [
@@ -62,13 +86,6 @@ export function renderMarkdown(report: BenchReport): string {
     );
   }
   out.push(
-    '',
-    '## Targets',
-    '',
-    table(
-      ['target', 'measured', 'status', 'shortfall'],
-      report.targets.map((t) => [t.target, t.measured, t.status, t.shortfall ?? '']),
-    ),
     '',
     '## Accounting (acked = stored = evented)',
     '',
@@ -151,6 +168,10 @@ export function renderMarkdown(report: BenchReport): string {
       ['process', 'peak RSS MB'],
       [
         ['server, after the primary ingest', mb(m.server_peak_rss_primary_ingest_mb)],
+        [
+          'server, after the primary ingest, its index and the searches',
+          mb(m.server_peak_rss_primary_mb),
+        ],
         ['server, whole run', mb(m.server_peak_rss_mb)],
         ['consumer, whole run', mb(m.consumer_peak_rss_mb)],
       ],
@@ -166,16 +187,14 @@ function keyFigures(s: ScenarioResult): string {
   const m = s.metrics;
   if (typeof m.vectors_per_s === 'number') return `${m.vectors_per_s} vectors/s`;
   if (Array.isArray(m.levels)) {
-    const levels = m.levels as {
-      concurrency: number;
-      qps: number;
-      latency: { p50_ms: number; p99_ms: number };
-    }[];
+    const levels = (m.levels as SearchLevel[]).filter((l) => l.mode === 'indexed');
     const curve = levels.map(
       (l) => `c${l.concurrency}: ${l.qps} QPS p50 ${l.latency.p50_ms} p99 ${l.latency.p99_ms} ms`,
     );
     return `${curve.join('; ')}; recall@10 ${String(m.recall_at_10_min)}`;
   }
+  if (typeof m.caught_up === 'boolean')
+    return `${m.caught_up ? 'caught up' : 'not caught up'} after ${String(m.wait_s)} s`;
   const create = m.create_collection as { latency?: { p50_ms: number } } | undefined;
   if (create?.latency !== undefined) {
     const p50 = (op: string) => (m[op] as { latency: { p50_ms: number } }).latency.p50_ms;
@@ -186,12 +205,6 @@ function keyFigures(s: ScenarioResult): string {
     return `${m.acked} acked, ${m.stored} stored, ${evented} evented`;
   }
   return '';
-}
-
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-  return [line(headers), `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
 function ratio(value: number | undefined): string {

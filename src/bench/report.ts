@@ -1,5 +1,6 @@
 import type { BenchOptions } from './profiles.js';
 import type { RatePoint } from './rate-series.js';
+import type { SegmentRate } from './segments.js';
 
 /** One scenario's outcome in the original plan's shape; `duration` is wall time in seconds. */
 export interface ScenarioResult {
@@ -26,11 +27,15 @@ export interface Baselines {
   /** The bench client alone building and encoding the same batches (no I/O): its own limit. */
   readonly client_only: IngestFigure;
   readonly direct?: IngestFigure;
+  /** LanceDB `add` of the same prepared batches: no merge on id, no index. */
+  readonly floor?: IngestFigure;
   readonly ceiling?: IngestFigure;
   readonly events_off?: IngestFigure;
   readonly ratios: {
     /** Service (events on) ÷ the store adapter called in-process: the service's overhead. */
     readonly service_vs_direct?: number;
+    /** Direct ÷ the store floor: what an upsert costs beyond an append. */
+    readonly direct_vs_floor?: number;
     /** Service ÷ a no-op gRPC sink fed the same messages: how close to the transport's limit. */
     readonly service_vs_ceiling?: number;
     /** Events on ÷ events off: what publishing events costs. */
@@ -49,6 +54,39 @@ export interface TargetResult {
   readonly status: TargetStatus;
   /** By how much the project falls short, when it does. */
   readonly shortfall?: string;
+}
+
+/** One ingest path's rate per segment of the table: flat when writes do not slow down. */
+export interface SegmentedIngest {
+  readonly path: string;
+  readonly segment_vectors: number;
+  readonly segments: readonly SegmentRate[];
+  /** The last full segment's rate ÷ the first's. */
+  readonly last_vs_first?: number;
+}
+
+/** A collection's vector index as GetCollection reported it at one moment. */
+export interface IndexSample {
+  /** Seconds since the primary ingest started. */
+  readonly t_s: number;
+  readonly points: number;
+  readonly indexed: number;
+  readonly status: string;
+}
+
+/** The primary collection's index over the ingest and the wait for it to catch up. */
+export interface IndexWatchReport {
+  readonly collection: string;
+  readonly samples: readonly IndexSample[];
+  /** The most points ever unindexed at once (points - indexed). */
+  readonly max_lag: number;
+  readonly at_ingest_end?: IndexSample;
+  /** Seconds from the end of the ingest until green with indexed = points, or the limit. */
+  readonly wait_s: number;
+  readonly wait_limit_s: number;
+  /** Green with every point indexed before the wait's limit. */
+  readonly caught_up: boolean;
+  readonly final?: IndexSample;
 }
 
 /** Points of one collection as the client, the store and the events count them. */
@@ -103,6 +141,8 @@ export interface MemoryReport {
   readonly server_peak_rss_mb?: number;
   /** The server's high-water mark right after the primary ingest. */
   readonly server_peak_rss_primary_ingest_mb?: number;
+  /** The high-water mark after the primary ingest, its index and the searches on it. */
+  readonly server_peak_rss_primary_mb?: number;
   readonly consumer_peak_rss_mb?: number;
 }
 
@@ -155,6 +195,9 @@ export interface BenchReport {
   readonly notes: readonly string[];
   readonly scenarios: readonly ScenarioResult[];
   readonly baselines?: Baselines;
+  /** Per-segment ingest rates of the primary ingest and of the in-process baselines. */
+  readonly ingest_segments: readonly SegmentedIngest[];
+  readonly index?: IndexWatchReport;
   readonly targets: readonly TargetResult[];
   readonly accounting: readonly AccountingRow[];
   readonly cross_check: CrossCheck;

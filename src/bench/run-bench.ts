@@ -11,9 +11,22 @@ import { collectionsScenario } from './collections-scenario.js';
 import { concurrentScenario } from './concurrent-scenario.js';
 import { seconds, type BenchContext } from './context.js';
 import { awaitConsumer, crossCheck, type RunSummaries } from './cross-check.js';
-import { ingestScenarios, type IngestOutcome, type IngestedCollection } from './ingest-scenario.js';
+import {
+  followingIngests,
+  indexWait,
+  primaryIngest,
+  type IngestOutcome,
+  type IngestedCollection,
+  type PrimaryIngest,
+} from './ingest-scenario.js';
 import type { BenchOptions } from './profiles.js';
-import type { BenchReport, ChartData, CrossCheck, ScenarioResult } from './report.js';
+import type {
+  BenchReport,
+  ChartData,
+  CrossCheck,
+  IndexWatchReport,
+  ScenarioResult,
+} from './report.js';
 import { searchScenario } from './search-scenario.js';
 import { startBenchStack, type BenchStack, type NatsChoice } from './stack.js';
 import { ClientTally } from './tally.js';
@@ -25,6 +38,7 @@ import {
   notes,
   onInterrupt,
   rssSeries,
+  type PrimaryMemory,
 } from './run-environment.js';
 
 /** How a run reaches its server and where it keeps its data. */
@@ -86,7 +100,8 @@ export async function runBench(
         log: run.log,
       };
       const body = await scenarios(ctx, stack, workDir);
-      const memory = memoryOf(stack, body.ingest);
+      const memory = memoryOf(stack, body.memory);
+      const search = body.results.find((r) => r.test_name === 'search');
       return {
         schema: 'vector-admin-bench/1',
         run_id: runId,
@@ -101,7 +116,17 @@ export async function runBench(
         ...(stack === undefined || body.ingest === undefined
           ? {}
           : { baselines: body.ingest.baselines }),
-        targets: evaluateTargets(body.ingest?.baselines, memory, options.vectors, options.dims),
+        ingest_segments: body.ingest?.segments ?? [],
+        ...(body.index === undefined ? {} : { index: body.index }),
+        targets: evaluateTargets({
+          baselines: body.ingest?.baselines,
+          segments: body.ingest?.segments ?? [],
+          memory,
+          search: search?.metrics,
+          index: body.index,
+          vectors: options.vectors,
+          dims: options.dims,
+        }),
         accounting: body.accountingRows,
         cross_check: body.crossCheck,
         memory,
@@ -123,44 +148,74 @@ export async function runBench(
 interface ScenarioBody {
   readonly results: ScenarioResult[];
   readonly ingest: IngestOutcome | undefined;
+  readonly index: IndexWatchReport | undefined;
+  readonly memory: PrimaryMemory;
   readonly accountingRows: BenchReport['accounting'];
   readonly crossCheck: CrossCheck;
   readonly charts: Omit<ChartData, 'rss'>;
 }
 
+// Order: the primary ingest, its index catching up, searches on it (so its RSS figure covers
+// writing, indexing and searching the volume), then the baselines, which must not share the CPU
+// with the index build, then the variants and the concurrent load.
 async function scenarios(
   ctx: BenchContext,
   stack: BenchStack | undefined,
   workDir: string,
 ): Promise<ScenarioBody> {
   const results: ScenarioResult[] = [];
+  const memory: { ingestMb?: number; primaryMb?: number } = {};
   await attempt(results, 'collections', ctx.signal, () => collectionsScenario(ctx));
-  let ingest: IngestOutcome | undefined;
+  let primary: PrimaryIngest | undefined;
   await attempt(results, 'ingest', ctx.signal, async () => {
-    ingest = await ingestScenarios(
-      ctx,
-      stack === undefined
-        ? undefined
-        : {
-            server: stack.server,
-            eventsOffAddress: stack.eventsOffAddress,
-            sinkAddress: stack.sinkAddress,
-            apiKey: stack.adminKey,
-            directDir: path.join(workDir, 'direct'),
-            logger: silentLogger,
-          },
-    );
-    results.push(...ingest.results);
+    primary = await primaryIngest(ctx);
+    memory.ingestMb = stack?.server.rss.peakMb();
+    return primary.result;
   });
-  const ingested: IngestedCollection[] = [...(ingest?.collections ?? [])];
+  let index: IndexWatchReport | undefined;
   let curve: ChartData['concurrency'] = [];
-  if (ingested.length > 0) {
-    await attempt(results, 'search', ctx.signal, async () => {
-      const outcome = await searchScenario(ctx, ingested, stack !== undefined);
-      curve = outcome.curve;
-      return outcome.result;
+  if (primary !== undefined) {
+    const watched = primary;
+    await attempt(results, 'index_wait', ctx.signal, async () => {
+      const waited = await indexWait(ctx, watched);
+      index = waited.report;
+      return waited.result;
+    });
+    if (watched.collection.acked > 0) {
+      await attempt(results, 'search', ctx.signal, async () => {
+        const outcome = await searchScenario(ctx, watched.collection, watched.watch);
+        curve = outcome.curve;
+        return outcome.result;
+      });
+    }
+    memory.primaryMb = stack?.server.rss.peakMb();
+  }
+  let ingest: IngestOutcome | undefined;
+  if (primary !== undefined) {
+    const first = primary;
+    await attempt(results, 'baselines', ctx.signal, async () => {
+      ingest = await followingIngests(
+        ctx,
+        first,
+        stack === undefined
+          ? undefined
+          : {
+              server: stack.server,
+              eventsOffAddress: stack.eventsOffAddress,
+              sinkAddress: stack.sinkAddress,
+              apiKey: stack.adminKey,
+              directDir: path.join(workDir, 'direct'),
+              floorDir: path.join(workDir, 'floor'),
+              logger: silentLogger,
+            },
+      );
+      results.push(...ingest.results);
     });
   }
+  const ingested: IngestedCollection[] = [
+    ...(primary === undefined ? [] : [primary.collection]),
+    ...(ingest?.collections ?? []),
+  ];
   const all = [...ingested];
   await attempt(results, 'concurrent_load', ctx.signal, async () => {
     const outcome = await concurrentScenario(ctx, ingested);
@@ -201,6 +256,11 @@ async function scenarios(
   return {
     results,
     ingest,
+    index,
+    memory: {
+      ...(memory.ingestMb === undefined ? {} : { ingestMb: memory.ingestMb }),
+      ...(memory.primaryMb === undefined ? {} : { primaryMb: memory.primaryMb }),
+    },
     accountingRows,
     crossCheck: crossChecked,
     charts: {

@@ -1,5 +1,4 @@
 import os from 'node:os';
-import type { IngestOutcome } from './ingest-scenario.js';
 import type { BenchReport, ChartData, MemoryReport } from './report.js';
 import type { BenchStack } from './stack.js';
 
@@ -30,19 +29,23 @@ export function onInterrupt(
   };
 }
 
+/** The server's high-water marks after the primary ingest and after its index and searches. */
+export interface PrimaryMemory {
+  readonly ingestMb?: number;
+  readonly primaryMb?: number;
+}
+
 /** Peak RSS of the stack's server and consumer; empty against an external server. */
-export function memoryOf(
-  stack: BenchStack | undefined,
-  ingest: IngestOutcome | undefined,
-): MemoryReport {
+export function memoryOf(stack: BenchStack | undefined, primary: PrimaryMemory): MemoryReport {
   if (stack === undefined) return {};
   const server = stack.server.rss.peakMb();
   const consumer = stack.consumer?.rss.peakMb();
   return {
     ...(server === undefined ? {} : { server_peak_rss_mb: server }),
-    ...(ingest?.serverPeakPrimaryMb === undefined
+    ...(primary.ingestMb === undefined
       ? {}
-      : { server_peak_rss_primary_ingest_mb: ingest.serverPeakPrimaryMb }),
+      : { server_peak_rss_primary_ingest_mb: primary.ingestMb }),
+    ...(primary.primaryMb === undefined ? {} : { server_peak_rss_primary_mb: primary.primaryMb }),
     ...(consumer === undefined ? {} : { consumer_peak_rss_mb: consumer }),
   };
 }

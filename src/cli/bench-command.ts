@@ -12,6 +12,7 @@ import { validateTable } from '../domain/index.js';
 import { UsageError, parse, positiveInt } from './args.js';
 import { clientOptions } from './client-options.js';
 import { toJson } from './format.js';
+import { defaultSegmentVectors } from '../bench/segments.js';
 
 /** The command's flags (also what its --help lists). */
 export const BENCH_OPTIONS = {
@@ -33,6 +34,8 @@ export const BENCH_OPTIONS = {
   concurrency: { type: 'string' },
   'search-seconds': { type: 'string' },
   'recall-queries': { type: 'string' },
+  'index-wait-seconds': { type: 'string' },
+  'segment-vectors': { type: 'string' },
   streams: { type: 'string' },
   'concurrent-vectors': { type: 'string' },
   'search-workers': { type: 'string' },
@@ -43,8 +46,36 @@ export const BENCH_OPTIONS = {
   'keep-data': { type: 'boolean', default: false },
   'use-nats': { type: 'boolean', default: false },
   'nats-server-bin': { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
 } as const;
 const OPTIONS = BENCH_OPTIONS;
+
+/** `vector-admin bench --help`. */
+export const BENCH_USAGE = `usage: vector-admin bench [--quick|--full] [flags]
+
+Starts the stack (server, events-off server, no-op sink, consumer, nats-server), measures
+ingest, the vector index, search and accounting, and writes report.json/.md/.html.
+
+profiles:  --quick (5,000 vectors, CI)   default (100,000)   --full (1,000,000)
+sizes:     --vectors N  --variant-vectors N  --dims N  --batch-size N (primary)
+           --batch-sizes N,N  --encodings f32le,dense (variants)  --window N
+           --segment-vectors N   points per segment of the ingest-rate-per-segment figures
+                                 (default a tenth of --vectors)
+index:     --index-wait-seconds N  after the primary ingest, wait up to N s for its index to be
+                                 green with indexed = points before searching
+search:    --concurrency 1,8  levels, each run indexed (default params) and exact; filtered at
+                                 1% and 10% selectivity run at concurrency 1
+           --search-seconds N  per level   --recall-queries N  answers per level scored
+                                 against brute force
+load:      --tenants N  --tables a,b  --collection-concurrency N  --streams N
+           --concurrent-vectors N  --search-workers N
+run:       --seed N  --consumer-wait-seconds N  --out DIR  --work-dir DIR  --keep-data
+           --use-nats (NATS_URL instead of a spawned nats-server)  --nats-server-bin PATH
+           --address host:port --key KEY (an external server: client-side scenarios only)
+           --json (print the JSON report)
+
+Exit code 1 when a scenario failed (recall below target included); other targets are
+reported in the table at the top of the report, not enforced.`;
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 type IntFlag = {
@@ -63,6 +94,10 @@ export async function benchCommand(
   out: (text: string) => void,
 ): Promise<void> {
   const { values, positionals } = parse(argv, OPTIONS);
+  if (values.help) {
+    out(BENCH_USAGE);
+    return;
+  }
   if (positionals.length > 0)
     throw new UsageError(`bench takes no arguments: ${positionals.join(' ')}`);
   const options = benchOptions(values, config);
@@ -94,12 +129,14 @@ function benchOptions(values: Values, config: Config): BenchOptions {
   if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other');
   const base = PROFILES[values.quick ? 'quick' : values.full ? 'full' : 'default'];
   const int = (flag: IntFlag, fallback: number) => positiveInt(values[flag], flag, fallback);
+  const vectors = int('vectors', base.vectors);
+  const batchSize = int('batch-size', base.batchSize);
   const options: BenchOptions = {
     ...base,
-    vectors: int('vectors', base.vectors),
+    vectors,
     variantVectors: int('variant-vectors', base.variantVectors),
     dims: int('dims', base.dims),
-    batchSize: int('batch-size', base.batchSize),
+    batchSize,
     batchSizes: intList(values['batch-sizes'], 'batch-sizes', base.batchSizes),
     encodings: encodings(values.encodings, base.encodings),
     window: int('window', base.window),
@@ -109,6 +146,14 @@ function benchOptions(values: Values, config: Config): BenchOptions {
     searchConcurrency: intList(values.concurrency, 'concurrency', base.searchConcurrency),
     searchMs: int('search-seconds', base.searchMs / 1000) * 1000,
     recallQueries: int('recall-queries', base.recallQueries),
+    indexWaitMs:
+      nonNegativeInt(values['index-wait-seconds'], 'index-wait-seconds', base.indexWaitMs / 1000) *
+      1000,
+    // A profile's segment size fits its volume; another volume gets a tenth of itself.
+    segmentVectors: int(
+      'segment-vectors',
+      vectors === base.vectors ? base.segmentVectors : defaultSegmentVectors(vectors, batchSize),
+    ),
     streams: int('streams', base.streams),
     concurrentVectors: int('concurrent-vectors', base.concurrentVectors),
     searchWorkers: nonNegativeInt(values['search-workers'], 'search-workers', base.searchWorkers),

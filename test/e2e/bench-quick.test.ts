@@ -38,7 +38,9 @@ test(
       for (const name of [
         'collections',
         'ingest',
+        'index_wait',
         'baseline_direct',
+        'baseline_floor',
         'baseline_events_off',
         'baseline_ceiling',
         'ingest_f32le_b256',
@@ -66,7 +68,12 @@ test(
       );
       const baselines = report.baselines;
       assert.ok(baselines !== undefined);
-      for (const figure of [baselines.direct, baselines.ceiling, baselines.events_off])
+      for (const figure of [
+        baselines.direct,
+        baselines.floor,
+        baselines.ceiling,
+        baselines.events_off,
+      ])
         assert.equal(figure?.vectors, quick.vectors, 'each baseline got the same batches');
 
       // The consumer's event-sourced summaries agree with the bench's own counts.
@@ -78,14 +85,29 @@ test(
         assert.equal(row.diff_ops, 0, `${row.operation}: ops agree`);
         assert.equal(row.diff_points, 0, `${row.operation}: points agree`);
       }
+      // Search: every level indexed and exact, filtered at 1% and 10%, each scored for recall.
       const search = report.scenarios.find((s) => s.test_name === 'search');
-      assert.equal(search?.metrics.recall_at_10_min, 1, 'the embedded store is exact');
+      const levels = search?.metrics.levels as { mode: string; recall_at_10?: number }[];
+      assert.deepEqual(
+        levels.map((l) => l.mode),
+        ['indexed', 'indexed', 'exact', 'exact', 'filtered_1pct', 'filtered_10pct'],
+      );
+      for (const level of levels) assert.ok((level.recall_at_10 ?? 0) >= 0.95, level.mode);
+      assert.equal(report.index?.caught_up, true, 'the index watch saw green');
+      const paths = report.ingest_segments.map((p) => p.segments.length);
+      assert.deepEqual(paths.length, 3, 'service, direct and floor per segment');
+      for (const count of paths) assert.ok(count >= 2, 'several segments each');
+      assert.ok(report.targets.length >= 9);
       assert.ok((report.memory.server_peak_rss_mb ?? 0) > 0, 'server RSS measured');
       assert.ok((report.memory.consumer_peak_rss_mb ?? 0) > 0, 'consumer RSS measured');
 
       // report.md is what was printed; report.html stands alone with inline SVG charts.
       const markdown = await readFile(path.join(dir, 'report', 'report.md'), 'utf8');
       assert.equal(markdown, renderMarkdown(report));
+      assert.ok(
+        markdown.indexOf('## Targets') < markdown.indexOf('## Scenarios'),
+        'the targets come first',
+      );
       assert.deepEqual(printed, [markdown]);
       const html = await readFile(path.join(dir, 'report', 'report.html'), 'utf8');
       assert.match(html, /^<!doctype html>/);

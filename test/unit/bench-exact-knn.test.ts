@@ -64,3 +64,24 @@ test('bench dataset - rows are pure functions of (seed, index)', () => {
     [30, 30, 30, 10],
   );
 });
+
+test('bench exact-knn - a row filter limits a query to the rows it accepts', async () => {
+  const table = new SyntheticTable('t1', 'work_items', 16, 2_000, 3);
+  const query = table.query(40, 1);
+  const accept = (row: number) => row % 10 === 0;
+  const [filtered, open] = await exactTopK(table, table.count, [query, query], 10, undefined, [
+    accept,
+  ]);
+  assert.ok(filtered!.every((n) => accept(n.index)));
+  const expected = Array.from({ length: table.count }, (_, i) => i)
+    .filter(accept)
+    .map((i) => ({ index: i, score: cosine(query, table.vector(i)) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 10)
+    .map((n) => n.index);
+  assert.deepEqual(
+    filtered!.map((n) => n.index),
+    expected,
+  );
+  assert.equal(open!.length, 10);
+});
