@@ -66,7 +66,7 @@ export async function indexWait(
   primary: PrimaryIngest,
 ): Promise<{ result: ScenarioResult; report: IndexWatchReport }> {
   const started = performance.now();
-  ctx.log(`index: waiting up to ${ctx.options.indexWaitMs / 1000} s for green, indexed = points`);
+  ctx.log(`index: waiting up to ${ctx.options.indexWaitMs / 1000} s for green`);
   const report = await primary.watch.finish(ctx.options.indexWaitMs);
   const last = report.final;
   ctx.log(

@@ -59,7 +59,7 @@ export function scaleSections(report: BenchReport): string[] {
   else {
     const end = index.at_ingest_end;
     out.push(
-      `At the end of the ingest: ${end === undefined ? 'unknown' : `${end.status}, ${end.indexed.toLocaleString('en-US')} of ${end.points.toLocaleString('en-US')} indexed`}; most points unindexed at once: ${index.max_lag.toLocaleString('en-US')}. ${index.caught_up ? 'Caught up' : '**Not caught up**'} (green, indexed = points) ${index.wait_s} s after the ingest (limit ${index.wait_limit_s} s).`,
+      `At the end of the ingest: ${end === undefined ? 'unknown' : `${end.status}, ${end.indexed.toLocaleString('en-US')} of ${end.points.toLocaleString('en-US')} indexed`}; most points unindexed at once: ${index.max_lag.toLocaleString('en-US')}. ${index.caught_up ? 'Caught up' : '**Not caught up**'} (green) ${index.wait_s} s after the ingest (limit ${index.wait_limit_s} s).`,
     );
   }
   out.push('', '## Ingest rate per segment', '');

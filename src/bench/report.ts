@@ -81,10 +81,10 @@ export interface IndexWatchReport {
   /** The most points ever unindexed at once (points - indexed). */
   readonly max_lag: number;
   readonly at_ingest_end?: IndexSample;
-  /** Seconds from the end of the ingest until green with indexed = points, or the limit. */
+  /** Seconds from the end of the ingest until green, or the limit. */
   readonly wait_s: number;
   readonly wait_limit_s: number;
-  /** Green with every point indexed before the wait's limit. */
+  /** Green (every point indexed, or below the threshold) before the wait's limit. */
   readonly caught_up: boolean;
   readonly final?: IndexSample;
 }

@@ -120,10 +120,10 @@ export function evaluateTargets(inputs: TargetInputs): TargetResult[] {
           'MB',
         ),
     index === undefined
-      ? notMeasured('index caught up', 'index green with indexed = points before searching')
+      ? notMeasured('index caught up', 'index green before searching')
       : {
           name: 'index caught up',
-          target: `index green with indexed = points before searching (within ${index.wait_limit_s} s)`,
+          target: `index green before searching (within ${index.wait_limit_s} s)`,
           measured: `${index.caught_up ? 'after' : 'not after'} ${index.wait_s} s (${index.final?.indexed ?? '?'} of ${index.final?.points ?? '?'} indexed, ${index.final?.status ?? '?'})`,
           status: index.caught_up ? 'met' : 'missed',
         },

@@ -62,7 +62,7 @@ sizes:     --vectors N  --variant-vectors N  --dims N  --batch-size N (primary)
            --segment-vectors N   points per segment of the ingest-rate-per-segment figures
                                  (default a tenth of --vectors)
 index:     --index-wait-seconds N  after the primary ingest, wait up to N s for its index to be
-                                 green with indexed = points before searching
+                                 green before searching
 search:    --concurrency 1,8  levels, each run indexed (default params) and exact; filtered at
                                  1% and 10% selectivity run at concurrency 1
            --search-seconds N  per level   --recall-queries N  answers per level scored
