@@ -61,9 +61,11 @@ export async function startNodeService(options: NodeServiceOptions): Promise<Nod
   // Its own process group: a terminal's Ctrl-C reaches the parent, which stops children in order.
   const child = spawn(process.execPath, [...nodeArgsFor(options.entry), ...(options.args ?? [])], {
     env: options.env,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // The IPC channel only tells the child when this process is gone (exit-on-signals.ts).
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     detached: true,
   });
+  child.channel?.unref();
   const exitStatus = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
     (resolve) => child.once('exit', (code, signal) => resolve({ code, signal })),
   );

@@ -1,7 +1,7 @@
 import type { Logger } from '../domain/index.js';
 
 /**
- * Installs SIGINT/SIGTERM handlers for an entry point: the first signal stops whatever `current`
+ * Installs SIGINT/SIGTERM/SIGHUP handlers (and a supervisor-gone watch) for an entry point: the first signal stops whatever `current`
  * returns by then (nothing yet during start-up) and exits 0, or 1 when stopping fails.
  */
 export function exitOnSignals(
@@ -25,4 +25,11 @@ export function exitOnSignals(
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop);
+  // Started by a supervisor with an IPC channel: the channel closes when the supervisor dies,
+  // however it died, and the service must not outlive it. Unref'd: it keeps nothing running.
+  if (process.connected) {
+    process.once('disconnect', () => stop('SIGHUP'));
+    process.channel?.unref();
+  }
 }

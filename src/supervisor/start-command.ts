@@ -24,13 +24,15 @@ interface Stack {
 /**
  * `vector-admin start` (what `npm start` runs): supervises the same processes a deployment runs
  * separately (`serve`, `consume`), plus a nats-server when none answers at NATS_URL. One
- * SIGINT/SIGTERM stops them all in order; a child that dies is reported and ends the rest.
+ * SIGINT/SIGTERM/SIGHUP, or the death of its own parent, stops them all in order; a child that dies is reported and ends the rest.
  */
 export async function startCommand(
   _argv: string[],
   config: Config,
   out: (text: string) => void,
 ): Promise<void> {
+  // With the terminal gone, writing the last lines must not crash the shutdown.
+  process.stdout.on('error', () => undefined);
   const logDir = path.join(config.dataDir, 'logs');
   await mkdir(logDir, { recursive: true });
   const stack = await launch(config, logDir, out);
@@ -49,8 +51,16 @@ export async function startCommand(
         },
       );
     };
-    process.once('SIGINT', () => stop('stopping (SIGINT)…', 0));
-    process.once('SIGTERM', () => stop('stopping (SIGTERM)…', 0));
+    // Not `once`: a Ctrl-C reaches this process from the terminal and again from npm, and a
+    // second signal without a handler would kill it mid-shutdown. SIGHUP is a closed terminal;
+    // npm passes it on to no script, so a parent that went away is noticed by its id changing.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+      process.on(signal, () => stop(`stopping (${signal})…`, 0));
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) stop('stopping (the parent process exited)…', 0);
+    }, 500);
+    watch.unref();
     for (const child of [stack.server, stack.consumer]) {
       child?.exited
         .then(({ code, signal }) =>

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { NatsServer } from '../helpers/nats-server.js';
+import { alive, descendants } from '../helpers/process-tree.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+// Issue 13, item 6: every way of stopping `npm start` stops every child. npm passes no signal
+// on to its script, so the supervisor must notice its parent is gone; a service whose
+// supervisor died (even by SIGKILL) stops by itself.
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+async function startNpm(natsUrl: string) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'vectoradmin-signals-'));
+  const npm = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      VECTORADMIN_DATA_DIR: dataDir,
+      NATS_URL: natsUrl,
+      VECTORADMIN_GRPC_ADDR: '127.0.0.1:0',
+      VECTORADMIN_DASHBOARD_ADDR: '127.0.0.1:0',
+      VECTORADMIN_PROMETHEUS_ADDR: '127.0.0.1:0',
+    },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  npm.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitFor(() => /gRPC\s+127\.0\.0\.1:\d+/.test(output) || undefined, {
+    timeoutMs: 180_000,
+    reason: `the start-up banner; output so far:\n${output}`,
+  });
+  const pids = descendants(npm.pid ?? -1);
+  return { npm, pids, dataDir, output: () => output };
+}
+
+for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+  test(
+    `cli signals - ${signal} to the npm start process stops every child`,
+    { timeout: 240_000 },
+    async () => {
+      // NATS answering at NATS_URL: the supervisor runs only the service and the consumer.
+      await using nats = await NatsServer.start();
+      const started = await startNpm(nats.url);
+      try {
+        assert.ok(started.pids.length >= 3, 'the supervisor, service and consumer run');
+        process.kill(started.npm.pid ?? -1, signal);
+        await waitFor(() => started.pids.every((pid) => !alive(pid)) || undefined, {
+          timeoutMs: 30_000,
+          reason: `every child of npm to be gone after ${signal}; output:\n${started.output()}`,
+        });
+      } finally {
+        for (const pid of [started.npm.pid ?? -1, ...started.pids])
+          if (alive(pid)) process.kill(pid, 'SIGKILL');
+        await rm(started.dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
+test(
+  'cli signals - service and consumer stop when their supervisor is killed',
+  { timeout: 240_000 },
+  async () => {
+    await using nats = await NatsServer.start();
+    const started = await startNpm(nats.url);
+    try {
+      const supervisor = descendants(started.npm.pid ?? -1).find(
+        (pid) => descendants(pid).length >= 2,
+      );
+      assert.ok(supervisor !== undefined, 'the supervisor, parent of service and consumer');
+      const children = descendants(supervisor);
+      process.kill(supervisor, 'SIGKILL');
+      await waitFor(() => children.every((pid) => !alive(pid)) || undefined, {
+        timeoutMs: 30_000,
+        reason: `service and consumer to stop without their supervisor; output:\n${started.output()}`,
+      });
+    } finally {
+      for (const pid of [started.npm.pid ?? -1, ...started.pids])
+        if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await rm(started.dataDir, { recursive: true, force: true });
+    }
+  },
+);
