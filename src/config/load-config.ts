@@ -63,6 +63,8 @@ export interface Config {
     readonly leaseTtlMs: number;
     readonly dashboardAddress: string;
     readonly prometheusAddress: string;
+    /** The read token the dashboard and /metrics require (see consumer/http-auth.ts). */
+    readonly httpToken?: string;
     readonly summaryWindowMs: number;
     readonly alerts: {
       readonly serverErrorRate: number;
@@ -186,6 +188,7 @@ function build(e: Env, problems: string[]): Config {
       leaseTtlMs: e.VECTORADMIN_CONSUMER_LEASE_TTL_MS,
       dashboardAddress: e.VECTORADMIN_DASHBOARD_ADDR,
       prometheusAddress: e.VECTORADMIN_PROMETHEUS_ADDR,
+      ...(e.VECTORADMIN_HTTP_TOKEN === undefined ? {} : { httpToken: e.VECTORADMIN_HTTP_TOKEN }),
       summaryWindowMs: e.VECTORADMIN_SUMMARY_WINDOW_MS,
       alerts: {
         serverErrorRate: e.VECTORADMIN_ALERT_SERVER_ERROR_RATE,

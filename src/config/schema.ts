@@ -74,6 +74,7 @@ export const envSchema = z.object({
   VECTORADMIN_CONSUMER_LEASE_TTL_MS: int(1000, 600_000).default(10_000),
   VECTORADMIN_DASHBOARD_ADDR: hostPort.default('127.0.0.1:8090'),
   VECTORADMIN_PROMETHEUS_ADDR: hostPort.default('127.0.0.1:9464'),
+  VECTORADMIN_HTTP_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   VECTORADMIN_SUMMARY_WINDOW_MS: int(1000, 24 * 3600 * 1000).default(60_000),
   VECTORADMIN_ALERT_SERVER_ERROR_RATE: z.coerce.number().min(0).max(1).default(0.05),
   VECTORADMIN_ALERT_AUTH_FAILURES: int(1, 1_000_000_000).default(20),

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Operation } from '../domain/index.js';
 import type { Alert } from './alert-rules.js';
 import { DASHBOARD_HTML } from './dashboard-page.js';
+import { authorize, type HttpCredentials } from './http-auth.js';
 import { closeServer, listen } from './http-listen.js';
 import type { SeriesPoint } from './series-state.js';
 import type { Summary } from './summary.js';
@@ -43,13 +44,22 @@ export class DashboardServer {
   private readonly server: Server;
   private boundPort = 0;
 
-  private constructor(private readonly state: () => DashboardState) {
-    this.server = createServer((req, res) => this.handle(req, res));
+  private constructor(
+    private readonly state: () => DashboardState,
+    credentials: HttpCredentials,
+  ) {
+    this.server = createServer((req, res) => {
+      if (authorize(req, res, credentials)) this.handle(req, res);
+    });
   }
 
-  /** Starts serving on `address` (host:port; port 0 picks one). */
-  static async start(address: string, state: () => DashboardState): Promise<DashboardServer> {
-    const dashboard = new DashboardServer(state);
+  /** Starts serving on `address` (host:port; port 0 picks one) to holders of `credentials`. */
+  static async start(
+    address: string,
+    state: () => DashboardState,
+    credentials: HttpCredentials,
+  ): Promise<DashboardServer> {
+    const dashboard = new DashboardServer(state, credentials);
     dashboard.boundPort = await listen(dashboard.server, address);
     return dashboard;
   }

@@ -12,6 +12,7 @@ import { provisionDurable, type DurableSettings } from './durable-consumer.js';
 import { EventConsumer } from './event-consumer.js';
 import { EventMetrics } from './event-metrics.js';
 import { EventProcessor } from './event-processor.js';
+import { httpCredentials } from './http-auth.js';
 import { ensureEventsStream } from './events-stream-ready.js';
 import { MetricsServer } from './metrics-server.js';
 import { durableName } from './partition.js';
@@ -71,6 +72,18 @@ export async function runConsumer(
       'VECTORADMIN_EVENTS is off: the metrics consumer needs the events stream',
     ]);
   const { partition } = config.consumer;
+  // Checked before anything starts: an off-loopback endpoint without a credential is refused.
+  const httpAuth = { ...config.consumer, ...config.auth };
+  const dashboardCredentials = httpCredentials(
+    'VECTORADMIN_DASHBOARD_ADDR',
+    config.consumer.dashboardAddress,
+    httpAuth,
+  );
+  const metricsCredentials = httpCredentials(
+    'VECTORADMIN_PROMETHEUS_ADDR',
+    config.consumer.prometheusAddress,
+    httpAuth,
+  );
   const name = durableName(config.consumer.name, partition);
   const file = checkpointPath(config.dataDir, name);
   const replay = options.replay === true;
@@ -157,9 +170,14 @@ export async function runConsumer(
     const metricsServer = await MetricsServer.start(
       config.consumer.prometheusAddress,
       telemetry.prometheus,
+      metricsCredentials,
     );
     cleanup.push(() => metricsServer.close());
-    const dashboard = await DashboardServer.start(config.consumer.dashboardAddress, dashboardState);
+    const dashboard = await DashboardServer.start(
+      config.consumer.dashboardAddress,
+      dashboardState,
+      dashboardCredentials,
+    );
     cleanup.push(() => dashboard.close());
     await consumer.start();
     const tick = (): void => {

@@ -94,10 +94,19 @@ describe('compose healthchecks', () => {
 
   test('compose healthcheck - consumer probe passes once the metrics endpoint serves', async () => {
     await using fx = await startConsumerFixture('compose probe');
-    const handle = await runConsumer(fx.config(), silentLogger, { telemetry: createTelemetry([]) });
+    // The container's token, so the probe passes only by presenting it.
+    const token = serviceEnv('consumer', {}).VECTORADMIN_HTTP_TOKEN ?? '';
+    const handle = await runConsumer(fx.config({ VECTORADMIN_HTTP_TOKEN: token }), silentLogger, {
+      telemetry: createTelemetry([]),
+    });
     const env = serviceEnv('consumer', {
       VECTORADMIN_PROMETHEUS_ADDR: `127.0.0.1:${handle.prometheusPort}`,
     });
+    assert.notEqual(
+      await runProbe(probe('consumer'), { ...env, VECTORADMIN_HTTP_TOKEN: 'wrong-token-0000000' }),
+      0,
+      'a probe with the wrong token is refused',
+    );
     try {
       assert.equal(await runProbe(probe('consumer'), env), 0);
     } finally {
