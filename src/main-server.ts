@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ServerCredentials } from '@grpc/grpc-js';
@@ -18,6 +19,8 @@ import { createEmbeddedVectorStore, createQdrantVectorStore } from './stores/ind
 /** A running VectorAdmin service; `stop` shuts down in order: gRPC intake, events, store. */
 export interface VectorAdminProcess {
   readonly port: number;
+  /** This process's id in every event it publishes. */
+  readonly instanceId: string;
   readonly server: RunningServer;
   readonly events: EventBus;
   readonly store: VectorStore;
@@ -54,8 +57,10 @@ export async function startVectorAdmin(
       `no API keys are configured (dev mode), so VECTORADMIN_GRPC_ADDR must be loopback, not ${host}`,
     ]);
   }
+  const instanceId = randomUUID();
   const server = await startGrpcServer(
     {
+      instanceId,
       store,
       events,
       logger,
@@ -86,6 +91,7 @@ export async function startVectorAdmin(
     logger.warn('dev mode: no API keys configured, every call is allowed; loopback only');
   return {
     port: server.port,
+    instanceId,
     server,
     events,
     store,

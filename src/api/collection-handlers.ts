@@ -41,6 +41,7 @@ export function collectionHandlers(
             config,
             mayConfigureShared(caller),
           );
+          facts.collection = view.ref.name;
           facts.vectorSize = view.config.vectorSize;
           return collectionToProto(view);
         }),
@@ -57,6 +58,7 @@ export function collectionHandlers(
             config,
             mayConfigureShared(caller),
           );
+          facts.collection = collection.ref.name;
           facts.vectorSize = collection.config.vectorSize;
           return { collection: collectionToProto(collection), created };
         }),
@@ -67,6 +69,7 @@ export function collectionHandlers(
         handleUnary(deps, Operation.GetCollection, call, callback, async (caller, facts) => {
           const ref = authorizeTable(collections, caller, facts, call.request);
           const view = await collections.get(ref.tenantId, ref.table);
+          facts.collection = view.ref.name;
           facts.points = view.pointsCount;
           facts.vectorSize = view.config.vectorSize;
           return collectionToProto(view);

@@ -19,6 +19,7 @@ export interface OperationFacts {
   table: string;
   collection: string;
   points?: number;
+  pointsRequested?: number;
   bytes?: number;
   vectorSize?: number;
   streamId?: string;
@@ -75,7 +76,28 @@ export class OperationRecorder {
   constructor(
     private readonly events: EventBus,
     private readonly logger: Logger,
+    private readonly instanceId: string,
   ) {}
+
+  /**
+   * Announces this service process (tenant and table `_`), so consumers can close the streams
+   * of instances before it: a killed process never sends their stream_closed.
+   */
+  async serviceStarted(): Promise<void> {
+    const event: OperationEvent = {
+      id: randomUUID(),
+      operation: Operation.ServiceStarted,
+      instanceId: this.instanceId,
+      tenantId: '',
+      table: '',
+      collection: '',
+      outcome: 'ok',
+      grpcCode: statusName(status.OK),
+      startedAt: new Date(),
+      durationMs: 0,
+    };
+    await this.events.publish(event);
+  }
 
   /** Runs `work` as one operation; resolves to its result or the status to end the call with. */
   async run<T>(
@@ -144,6 +166,7 @@ export class OperationRecorder {
     const event: OperationEvent = {
       id: randomUUID(),
       operation,
+      instanceId: this.instanceId,
       ...facts,
       outcome: failure === undefined ? 'ok' : 'error',
       grpcCode: statusName(failure?.code ?? status.OK),

@@ -36,7 +36,8 @@ export function pointHandlers(
           const request = call.request;
           const ref = authorizeTable(collections, caller, facts, request);
           facts.seq = request.seq.toString();
-          facts.points = request.points.length;
+          facts.points = 0;
+          facts.pointsRequested = request.points.length;
           facts.bytes = vectorBytes(request.points);
           const outcome = await points.upsert(
             ref,
@@ -45,6 +46,8 @@ export function pointHandlers(
             mayConfigureShared(caller),
           );
           facts.vectorSize = outcome.vectorSize;
+          if (outcome.collection !== '') facts.collection = outcome.collection;
+          facts.points = outcome.upserted;
           if (outcome.errors.length > 0) {
             // A unary batch fails as a call: the status names the first field, trailers all.
             const first = outcome.errors[0];
@@ -66,7 +69,8 @@ export function pointHandlers(
           const ref = authorizeTable(collections, caller, facts, call.request);
           const ids = idsFromProto(ref.tenantId, ref.table, call.request.ids);
           facts.points = ids.length;
-          await points.deletePoints(ref, ids, filterFromProto(call.request.filter));
+          const touched = await points.deletePoints(ref, ids, filterFromProto(call.request.filter));
+          facts.collection = touched.collection;
           return {};
         }),
       deps.logger,
@@ -78,15 +82,16 @@ export function pointHandlers(
           const ref = authorizeTable(collections, caller, facts, request);
           const vector = queryVectorFromProto(request.vector);
           facts.vectorSize = vector.length;
-          const hits = await points.search(
+          const found = await points.search(
             ref,
             vector,
             request.limit,
             filterFromProto(request.filter),
             request.withPayload,
           );
-          facts.points = hits.length;
-          return { points: hits.map(scoredPointToProto) };
+          facts.collection = found.collection;
+          facts.points = found.points.length;
+          return { points: found.points.map(scoredPointToProto) };
         }),
       deps.logger,
     ),
@@ -94,13 +99,14 @@ export function pointHandlers(
       (call, callback) =>
         handleUnary(deps, Operation.Count, call, callback, async (caller, facts) => {
           const ref = authorizeTable(collections, caller, facts, call.request);
-          const count = await points.count(
+          const counted = await points.count(
             ref,
             filterFromProto(call.request.filter),
             call.request.exact,
           );
-          facts.points = count;
-          return { count: BigInt(count) };
+          facts.collection = counted.collection;
+          facts.points = counted.count;
+          return { count: BigInt(counted.count) };
         }),
       deps.logger,
     ),

@@ -34,6 +34,8 @@ export interface GrpcServerDeps {
   readonly maxInflightBytes: number;
   /** Bytes of store writes one tenant may have running at once; 0 or unset: no limit. */
   readonly tenantInflightBytes?: number;
+  /** This service process's id in every event; random per start. */
+  readonly instanceId: string;
   /** How often health probes the store. */
   readonly healthIntervalMs?: number;
 }
@@ -83,11 +85,12 @@ export async function startGrpcServer(
     deps.limits,
     new TenantWriteBudget(deps.tenantInflightBytes ?? 0),
   );
-  const handlerDeps = {
-    keys: deps.keys,
-    recorder: new OperationRecorder(deps.events, deps.logger),
-    logger: deps.logger,
-  };
+  const recorder = new OperationRecorder(deps.events, deps.logger, deps.instanceId);
+  // Before the first call: the lossless outbox keeps it (and its order) while NATS is away.
+  await recorder.serviceStarted().catch((err: unknown) => {
+    deps.logger.error('service_started event not queued', { err });
+  });
+  const handlerDeps = { keys: deps.keys, recorder, logger: deps.logger };
   server.addService(tolerantDecoding(VectorAdminService), {
     ...collectionHandlers(handlerDeps, collections),
     ...pointHandlers(handlerDeps, collections, points),

@@ -176,7 +176,8 @@ class UpsertStream {
     const facts: OperationFacts = {
       ...this.facts,
       seq: request.seq.toString(),
-      points: request.points.length,
+      points: 0,
+      pointsRequested: request.points.length,
       bytes: pending.bytes,
     };
     let ack: pb.UpsertAck;
@@ -202,6 +203,11 @@ class UpsertStream {
         mayConfigureShared(this.caller),
       );
       facts.vectorSize = outcome.vectorSize;
+      facts.points = outcome.upserted;
+      if (outcome.collection !== '') {
+        facts.collection = outcome.collection;
+        this.facts = { ...this.facts, collection: outcome.collection };
+      }
       this.lastSeq = request.seq;
       ack = { seq: request.seq, upserted: outcome.upserted, errors: [...outcome.errors] };
     } catch (err) {

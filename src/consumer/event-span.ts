@@ -51,6 +51,8 @@ const RPC_METHODS: Record<Operation, string> = {
   count: 'Count',
   stream_opened: 'UpsertStream',
   stream_closed: 'UpsertStream',
+  // Not a call: the service announcing its start; no rpc serves it.
+  service_started: 'Start',
 };
 
 // gRPC status codes by name, in code order (0 = OK ... 16 = UNAUTHENTICATED).

@@ -22,10 +22,18 @@ import type { Filter, Point, PointId, PointSelector, ScoredPoint } from './types
 
 /** The outcome of one batch: written whole, or rejected whole with every reason. */
 export interface UpsertOutcome {
+  /** Distinct ids stored (a repeated id counts once: the later point wins). */
   readonly upserted: number;
   readonly errors: readonly PointError[];
   readonly vectorSize: number;
   readonly payloadBytes: number;
+  /** The physical collection written (for a shared table, the shared one); empty when none. */
+  readonly collection: string;
+}
+
+/** What a read or delete touched: the physical collection, for the operation's event. */
+export interface Touched {
+  readonly collection: string;
 }
 
 /** Limits on point operations, configurable. */
@@ -63,11 +71,11 @@ export class PointService {
       placement = await this.collections.placementForWrite(ref, autoCreate, mayConfigureShared);
     } catch (err) {
       if (!hasErrorCode(err, 'not_found')) throw err;
-      return rejected([{ index: 0, field: 'table', message: err.message }], 0);
+      return rejected([{ index: 0, field: 'table', message: err.message }], 0, '');
     }
     const { vectorSize } = placement.config;
     const checked = validateBatch(ref.tenantId, ref.table, inputs, vectorSize, this.limits);
-    if (!checked.ok) return rejected(checked.errors, vectorSize);
+    if (!checked.ok) return rejected(checked.errors, vectorSize, placement.name);
     try {
       await this.write(ref, placement, checked.points);
     } catch (err) {
@@ -75,7 +83,11 @@ export class PointService {
       // Deleted behind our back: a stale cache must not fail every later write.
       this.collections.forget(ref);
       if (autoCreate === undefined)
-        return rejected([{ index: 0, field: 'table', message: notFound(ref).message }], vectorSize);
+        return rejected(
+          [{ index: 0, field: 'table', message: notFound(ref).message }],
+          vectorSize,
+          placement.name,
+        );
       const recreated = await this.collections.placementForWrite(
         ref,
         autoCreate,
@@ -93,6 +105,7 @@ export class PointService {
       errors: [],
       vectorSize,
       payloadBytes: checked.payloadBytes,
+      collection: placement.name,
     };
   }
 
@@ -101,7 +114,7 @@ export class PointService {
     ref: CollectionRef,
     ids: readonly PointId[],
     filter: Filter | undefined,
-  ): Promise<void> {
+  ): Promise<Touched> {
     if (ids.length === 0 && filter === undefined) {
       throw VectorAdminError.invalidField('ids', 'give ids or a filter');
     }
@@ -120,6 +133,7 @@ export class PointService {
       };
     }
     await this.guard(ref, () => this.store.deletePoints(placement.name, selector));
+    return { collection: placement.name };
   }
 
   /** Nearest points to `vector` in the collection. */
@@ -129,7 +143,7 @@ export class PointService {
     limit: number,
     filter: Filter | undefined,
     withPayload: boolean,
-  ): Promise<ScoredPoint[]> {
+  ): Promise<Touched & { readonly points: ScoredPoint[] }> {
     assertNoReservedFilterKeys(filter);
     const placement = await this.collections.placementForWrite(ref, undefined);
     const { vectorSize } = placement.config;
@@ -147,9 +161,10 @@ export class PointService {
     }
     if (placement.kind === 'own') {
       const query = { vector, limit: effective, withPayload };
-      return this.guard(ref, () =>
+      const points = await this.guard(ref, () =>
         this.store.search(placement.name, filter === undefined ? query : { ...query, filter }),
       );
+      return { points, collection: placement.name };
     }
     // The payload always comes back: it holds the tenant's own id.
     const hits = await this.guard(ref, () =>
@@ -160,15 +175,23 @@ export class PointService {
         filter: tenantFilter(placement.tenantId, filter),
       }),
     );
-    return hits.map((hit) => fromSharedHit(hit, withPayload));
+    return {
+      points: hits.map((hit) => fromSharedHit(hit, withPayload)),
+      collection: placement.name,
+    };
   }
 
   /** Points matching the filter. */
-  async count(ref: CollectionRef, filter: Filter | undefined, exact: boolean): Promise<number> {
+  async count(
+    ref: CollectionRef,
+    filter: Filter | undefined,
+    exact: boolean,
+  ): Promise<Touched & { readonly count: number }> {
     assertNoReservedFilterKeys(filter);
     const placement = await this.collections.placementForWrite(ref, undefined);
     const effective = placement.kind === 'own' ? filter : tenantFilter(placement.tenantId, filter);
-    return this.guard(ref, () => this.store.count(placement.name, effective, exact));
+    const count = await this.guard(ref, () => this.store.count(placement.name, effective, exact));
+    return { count, collection: placement.name };
   }
 
   private write(ref: CollectionRef, placement: Placement, points: readonly Point[]): Promise<void> {
@@ -195,6 +218,10 @@ export class PointService {
   }
 }
 
-function rejected(errors: readonly PointError[], vectorSize: number): UpsertOutcome {
-  return { upserted: 0, errors, vectorSize, payloadBytes: 0 };
+function rejected(
+  errors: readonly PointError[],
+  vectorSize: number,
+  collection: string,
+): UpsertOutcome {
+  return { upserted: 0, errors, vectorSize, payloadBytes: 0, collection };
 }

@@ -91,6 +91,8 @@ export const Operation = {
   Count: 'count',
   StreamOpened: 'stream_opened',
   StreamClosed: 'stream_closed',
+  /** A service process started; tenant and table are `_`. Marks earlier instances' streams as gone. */
+  ServiceStarted: 'service_started',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 
@@ -98,9 +100,12 @@ export type Operation = (typeof Operation)[keyof typeof Operation];
 export interface OperationEvent {
   readonly id: string;
   readonly operation: Operation;
+  /** The producing service process, random per start: streams of other instances are gone. */
+  readonly instanceId: string;
   readonly tenantId: string;
   /** Empty for tenant-wide operations (list). */
   readonly table: string;
+  /** The physical collection (for a shared table, the shared one). */
   readonly collection: string;
   readonly outcome: 'ok' | 'error';
   /** gRPC status code name, e.g. OK, INVALID_ARGUMENT. */
@@ -108,6 +113,8 @@ export interface OperationEvent {
   readonly startedAt: Date;
   readonly durationMs: number;
   readonly points?: number;
+  /** Upserts: points the request sent (`points` counts distinct ids stored). */
+  readonly pointsRequested?: number;
   readonly bytes?: number;
   readonly vectorSize?: number;
   readonly errorMessage?: string;

@@ -10,6 +10,7 @@ import { eventSubject, parseEventSubject } from './subjects.js';
 
 /** The `data` of an operation event, as operation-event.schema.json defines it. */
 export interface OperationEventData {
+  readonly instance_id: string;
   readonly tenant_id: string;
   readonly table: string;
   readonly collection: string;
@@ -19,6 +20,7 @@ export interface OperationEventData {
   readonly started_at: string;
   readonly duration_ms: number;
   readonly points?: number;
+  readonly points_requested?: number;
   readonly bytes?: number;
   readonly vector_size?: number;
   readonly error_message?: string;
@@ -52,6 +54,7 @@ export const MAX_ERROR_MESSAGE_CHARS = 1024;
 const validator = z.fromJSONSchema(schema as z.core.JSONSchema.JSONSchema);
 const GRPC_CODES: ReadonlySet<string> = new Set(schema.$defs.data.properties.grpc_code.enum);
 const EVENT_ID = new RegExp(schema.properties.id.pattern);
+const INSTANCE_ID = new RegExp(schema.$defs.data.properties.instance_id.pattern);
 const TRACEPARENT = new RegExp(schema.properties.traceparent.pattern);
 const MAX_TRACESTATE_CHARS = schema.properties.tracestate.maxLength;
 
@@ -60,6 +63,9 @@ export function toCloudEvent(event: OperationEvent, source: string): CloudEvent 
   if (!EVENT_ID.test(event.id)) {
     throw new VectorAdminError('internal', 'event id must be 1-128 printable ASCII characters');
   }
+  if (!INSTANCE_ID.test(event.instanceId)) {
+    throw new VectorAdminError('internal', 'instance id must be 1-128 printable ASCII characters');
+  }
   // Refused requests may carry a tenant or table that is not a valid one: the subject files
   // them under `_`, and data says the same (empty), so the two always agree.
   const subject = eventSubject(event.tenantId, event.table, event.operation);
@@ -67,6 +73,7 @@ export function toCloudEvent(event: OperationEvent, source: string): CloudEvent 
   const durationMs = Math.max(0, event.durationMs);
   const traced = event.traceparent !== undefined && isTraceparent(event.traceparent);
   const data: OperationEventData = {
+    instance_id: event.instanceId,
     tenant_id: tenantId,
     table,
     collection: event.collection.slice(0, 255),
@@ -76,6 +83,7 @@ export function toCloudEvent(event: OperationEvent, source: string): CloudEvent 
     started_at: event.startedAt.toISOString(),
     duration_ms: durationMs,
     ...count('points', event.points),
+    ...count('points_requested', event.pointsRequested),
     ...count('bytes', event.bytes),
     ...(event.vectorSize !== undefined && event.vectorSize >= 1
       ? count('vector_size', event.vectorSize)

@@ -110,7 +110,9 @@ test('dashboard - a scripted run shows in traces, summaries, replay and the live
       await api.count({ tenantId: '', table, filter: undefined, exact: true });
     }
     await api.getCollection({ tenantId: '', table: 'missing' }).catch((e: ServiceError) => e);
-    const events = await readAllEvents(nats.url, STREAM, await streamMessages(nats.url));
+    const events = await readAllEvents(nats.url, STREAM, await streamMessages(nats.url), 20_000, {
+      withServiceEvents: true,
+    });
     const total = events.length;
     await waitFor(() => receiver.spans.length >= total, {
       timeoutMs: 20_000,

@@ -13,6 +13,7 @@ export function cloudEvent(overrides: Partial<OperationEvent> = {}): CloudEvent 
   const event: OperationEvent = {
     id: randomUUID(),
     operation: 'upsert',
+    instanceId: 'test-instance',
     tenantId: 'acme',
     table: 'docs',
     collection: 'client_acme_docs',

@@ -21,6 +21,7 @@ for (let i = 0; ; i++) {
   await bus.publish({
     id,
     operation: Operation.Upsert,
+    instanceId: 'test-instance',
     tenantId: 'crash',
     table: 'docs',
     collection: 'client_crash_docs',

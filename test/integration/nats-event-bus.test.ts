@@ -69,6 +69,7 @@ function operationEvent(
   return {
     id: randomUUID(),
     operation,
+    instanceId: 'test-instance',
     tenantId,
     table,
     collection: table === '' ? '' : `client_${tenantId}_${table}`,

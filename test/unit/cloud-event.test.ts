@@ -37,6 +37,7 @@ const operationEventArb: fc.Arbitrary<OperationEvent> = fc
   .record(
     {
       operation: fc.constantFrom(...Object.values(Operation)),
+      instanceId: fc.uuid(),
       tenantId: fc.oneof(
         fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,62}$/),
         fc.constant('_'),
@@ -52,6 +53,7 @@ const operationEventArb: fc.Arbitrary<OperationEvent> = fc
       }),
       durationMs: fc.double({ min: 0, max: 1e7, noNaN: true }),
       points: fc.option(fc.nat(), { nil: undefined }),
+      pointsRequested: fc.option(fc.nat(), { nil: undefined }),
       bytes: fc.option(fc.nat(), { nil: undefined }),
       vectorSize: fc.option(fc.integer({ min: 1, max: 65536 }), { nil: undefined }),
       errorMessage: fc.string({ maxLength: 2000, unit: 'grapheme' }),
@@ -62,6 +64,7 @@ const operationEventArb: fc.Arbitrary<OperationEvent> = fc
     {
       requiredKeys: [
         'operation',
+        'instanceId',
         'tenantId',
         'table',
         'collection',
@@ -84,6 +87,7 @@ const operationEventArb: fc.Arbitrary<OperationEvent> = fc
 // Compile-time checked: these objects must name exactly the TS types' keys (and required ones).
 type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
 const dataKeys = {
+  instance_id: true,
   tenant_id: true,
   table: true,
   collection: true,
@@ -93,6 +97,7 @@ const dataKeys = {
   started_at: true,
   duration_ms: true,
   points: true,
+  points_requested: true,
   bytes: true,
   vector_size: true,
   error_message: true,
@@ -100,6 +105,7 @@ const dataKeys = {
   seq: true,
 } satisfies Record<keyof OperationEventData, true>;
 const dataRequired = {
+  instance_id: true,
   tenant_id: true,
   table: true,
   collection: true,
@@ -138,6 +144,7 @@ function sample(overrides: Partial<OperationEvent> = {}): OperationEvent {
   return {
     id: randomUUID(),
     operation: Operation.Upsert,
+    instanceId: 'instance-1',
     tenantId: 'acme',
     table: 'docs',
     collection: 'client_acme_docs',
@@ -185,6 +192,7 @@ test('cloud-event - the envelope and snake_case data carry the operation facts',
     traceparent: TRACEPARENT,
     tracestate: 'a=b',
     data: {
+      instance_id: 'instance-1',
       tenant_id: 'acme',
       table: 'docs',
       collection: 'client_acme_docs',
