@@ -94,7 +94,8 @@ describe('events contract', () => {
     });
     const table = uniqueTable('shr');
     const api = stack.api(tenantKey(tenant));
-    await api.ensureCollection({ tenantId: '', table, config: shared });
+    // The operator (admin key) sets a shared table up; here it does so for the tenant.
+    await stack.api().ensureCollection({ tenantId: tenant, table, config: shared });
     await api.upsert({
       tenantId: '',
       table,

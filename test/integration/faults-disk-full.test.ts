@@ -152,6 +152,7 @@ test(
           table: TABLE,
           vector: wireVector(new Float32Array(DIM).fill(0.1), 'f32le'),
           limit: 3,
+          withPayload: false,
         });
         assert.equal(hits.points.length, 3);
       };
