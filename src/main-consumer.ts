@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { ConfigError, loadConfig, splitHostPort, type Config } from './config/index.js';
 import {
   LeaseLostError,
   runConsumer,
@@ -9,7 +9,7 @@ import {
 } from './consumer/index.js';
 import { hasErrorCode } from './domain/index.js';
 import { JsonLogger } from './logging/index.js';
-import { exitOnSignals } from './processes/index.js';
+import { announceReady, exitOnSignals } from './processes/index.js';
 
 /**
  * Runs the metrics consumer until SIGINT/SIGTERM (then drains and exits 0). `--replay`
@@ -83,6 +83,10 @@ export async function consumeMain(argv: readonly string[] = process.argv.slice(2
     });
   };
   await start(replay, false);
+  announceReady({
+    dashboard: `${splitHostPort(config.consumer.dashboardAddress).host}:${running?.dashboardPort}`,
+    prometheus: `${splitHostPort(config.consumer.prometheusAddress).host}:${running?.prometheusPort}/metrics`,
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await consumeMain();

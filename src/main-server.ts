@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { startGrpcServer, type RunningServer } from './api/index.js';
-import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { ConfigError, loadConfig, splitHostPort, type Config } from './config/index.js';
 import {
   ApiKeys,
   CollectionNaming,
@@ -13,11 +13,13 @@ import {
 } from './domain/index.js';
 import { DisabledEventBus, createNatsEventBus } from './events/index.js';
 import { JsonLogger } from './logging/index.js';
-import { exitOnSignals } from './processes/index.js';
+import { announceReady, exitOnSignals } from './processes/index.js';
 import { createEmbeddedVectorStore, createQdrantVectorStore } from './stores/index.js';
 
 /** A running VectorAdmin service; `stop` shuts down in order: gRPC intake, events, store. */
 export interface VectorAdminProcess {
+  /** host:port it serves on, with the port it bound. */
+  readonly address: string;
   readonly port: number;
   /** This process's id in every event it publishes. */
   readonly instanceId: string;
@@ -50,7 +52,7 @@ export async function startVectorAdmin(
       })
     : new DisabledEventBus();
   const keys = new ApiKeys(config.auth.tenantKeys, config.auth.adminKey);
-  const host = config.grpc.address.slice(0, config.grpc.address.lastIndexOf(':'));
+  const { host } = splitHostPort(config.grpc.address);
   if (keys.devMode && !isLoopback(host)) {
     await Promise.all([events.close(), store.close()]);
     throw new ConfigError([
@@ -80,8 +82,9 @@ export async function startVectorAdmin(
     config.grpc.address,
     credentials(config),
   );
+  const address = `${host}:${server.port}`;
   logger.info('VectorAdmin serving', {
-    address: `${host}:${server.port}`,
+    address,
     store: config.store.kind,
     dataDir: config.dataDir,
     events: config.events.enabled ? config.events.natsUrl : 'off',
@@ -90,6 +93,7 @@ export async function startVectorAdmin(
   if (keys.devMode)
     logger.warn('dev mode: no API keys configured, every call is allowed; loopback only');
   return {
+    address,
     port: server.port,
     instanceId,
     server,
@@ -136,6 +140,7 @@ export async function serveMain(): Promise<void> {
   exitOnSignals(logger, () => running);
   try {
     running = await startVectorAdmin(config, logger);
+    announceReady({ address: running.address });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -11,9 +11,7 @@ import {
   type UpsertAck,
   type UpsertRequest,
 } from '../gen/vectoradmin/v1/vectoradmin.js';
-
-/** The line the sink logs once it listens; the bench waits for it. */
-export const SINK_READY_MESSAGE = 'bench sink serving';
+import { announceReady } from '../processes/index.js';
 
 /** An UpsertStream implementation for the sink. */
 export type UpsertStreamHandler = (call: ServerDuplexStream<UpsertRequest, UpsertAck>) => void;
@@ -58,9 +56,7 @@ export async function startSink(
 export async function sinkMain(argv: readonly string[]): Promise<void> {
   const maxMessageBytes = Number(argv[0] ?? 64 * 1024 * 1024);
   const { port, server } = await startSink(maxMessageBytes);
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: SINK_READY_MESSAGE, address: `127.0.0.1:${port}` })}\n`,
-  );
+  announceReady({ address: `127.0.0.1:${port}` });
   const stop = () => server.tryShutdown(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

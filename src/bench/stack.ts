@@ -9,7 +9,6 @@ import {
   type NodeService,
   type NodeServiceOptions,
 } from '../processes/index.js';
-import { SINK_READY_MESSAGE } from './sink-main.js';
 import { natsReachable, spawnNats, type SpawnedNats } from '../processes/index.js';
 
 /**
@@ -42,9 +41,6 @@ export interface BenchStack {
   /** Stops every process the stack started, consumer last so it sees every event. */
   stop(): Promise<void>;
 }
-
-const SERVER_READY = 'VectorAdmin serving';
-const CONSUMER_READY = 'metrics consumer running';
 
 /** Starts NATS (or finds it), the service twice (events on and off), the sink and the consumer. */
 export async function startBenchStack(
@@ -92,7 +88,6 @@ export async function startBenchStack(
         name,
         entry: ServiceEntry.Server,
         env: serverEnv(config, path.join(dir, name), events ? natsUrl : undefined, adminKey),
-        readyMessage: SERVER_READY,
         logFile: path.join(logs, `${name}.log`),
       });
     const [main, eventsOff, sink] = await Promise.all([
@@ -103,7 +98,6 @@ export async function startBenchStack(
         entry: ServiceEntry.Sink,
         args: [String(config.grpc.maxMessageBytes)],
         env: {},
-        readyMessage: SINK_READY_MESSAGE,
         logFile: path.join(logs, 'sink.log'),
       }),
     ]);
@@ -115,7 +109,6 @@ export async function startBenchStack(
         name: 'consumer',
         entry: ServiceEntry.Consumer,
         env: consumerEnv,
-        readyMessage: CONSUMER_READY,
         logFile: path.join(logs, 'consumer.log'),
       });
     } catch (err) {

@@ -1,14 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bareHost, splitHostPort } from '../config/index.js';
 
 /** Listens on `host:port` (port 0 picks one) and resolves to the bound port. */
 export function listen(server: Server, address: string): Promise<number> {
-  const cut = address.lastIndexOf(':');
-  const host = address.slice(0, cut).replace(/^\[(.*)\]$/, '$1');
-  const port = Number(address.slice(cut + 1));
+  const { host, port } = splitHostPort(address);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(port, bareHost(host), () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });

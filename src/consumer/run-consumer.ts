@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection } from 'nats';
-import { ConfigError, type Config } from '../config/index.js';
+import { ConfigError, splitHostPort, type Config } from '../config/index.js';
 import type { Logger } from '../domain/index.js';
 import { closeConnection } from '../events/index.js';
 import { AlertCenter } from './alert-center.js';
@@ -203,8 +203,8 @@ export async function runConsumer(
       partition: `${partition.index}/${partition.count}`,
       replay,
       restoredSeq: state.applied.contiguousSeq,
-      dashboard: `${hostOf(config.consumer.dashboardAddress)}:${dashboard.port}`,
-      prometheus: `${hostOf(config.consumer.prometheusAddress)}:${metricsServer.port}/metrics`,
+      dashboard: `${splitHostPort(config.consumer.dashboardAddress).host}:${dashboard.port}`,
+      prometheus: `${splitHostPort(config.consumer.prometheusAddress).host}:${metricsServer.port}/metrics`,
     });
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> =>
@@ -252,8 +252,4 @@ function connectNats(
       ? {}
       : { authenticator: credsAuthenticator(readFileSync(credsFile)) }),
   });
-}
-
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':'));
 }

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface, type Interface } from 'node:readline';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LogFile } from '../logging/index.js';
+import { ServiceStartError, waitForReady } from './ready-signal.js';
 import { RssSampler } from './rss-sampler.js';
 
 /** Entry modules the bench runs as child processes, relative to src/ (or dist/). */
@@ -20,8 +21,6 @@ export interface NodeServiceOptions {
   readonly args?: readonly string[];
   /** The child's whole environment: nothing is inherited, so a run is reproducible. */
   readonly env: Readonly<Record<string, string>>;
-  /** The `msg` of the JSON log line (on stderr) that says the service is ready. */
-  readonly readyMessage: string;
   /** Where the child's stderr goes, line for line (capped and rotated, see LogFile). */
   readonly logFile: string;
   readonly startTimeoutMs?: number;
@@ -29,11 +28,11 @@ export interface NodeServiceOptions {
   readonly onLine?: (line: string) => void;
 }
 
-/** A running child service: its ready line's fields and its memory. */
+/** A running child service: where it serves (its ready message) and its memory. */
 export interface NodeService {
   readonly name: string;
   readonly pid: number;
-  /** The fields of the ready line, e.g. `address`. */
+  /** The fields of its ready message (see ready-signal.ts), e.g. `address`. */
   readonly ready: Readonly<Record<string, unknown>>;
   readonly rss: RssSampler;
   readonly logFile: string;
@@ -43,11 +42,6 @@ export interface NodeService {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Thrown when a child service exits or stays silent during start-up; carries its log tail. */
-export class ServiceStartError extends Error {
-  override readonly name = 'ServiceStartError';
-}
-
 /** Node arguments that run `entry` the way this module runs: TypeScript via tsx, or built JS. */
 export function nodeArgsFor(entry: ServiceEntry): string[] {
   const typescript = import.meta.url.endsWith('.ts');
@@ -55,13 +49,14 @@ export function nodeArgsFor(entry: ServiceEntry): string[] {
   return typescript ? ['--import', import.meta.resolve('tsx'), file] : [file];
 }
 
-/** Starts a child service and resolves once it logged `readyMessage`. */
+/** Starts a child service and resolves once it announced that it serves (see ready-signal.ts). */
 export async function startNodeService(options: NodeServiceOptions): Promise<NodeService> {
   const log = new LogFile(options.logFile);
   // Its own process group: a terminal's Ctrl-C reaches the parent, which stops children in order.
   const child = spawn(process.execPath, [...nodeArgsFor(options.entry), ...(options.args ?? [])], {
     env: options.env,
-    // The IPC channel only tells the child when this process is gone (exit-on-signals.ts).
+    // The IPC channel carries the child's ready message and tells it when this process is gone
+    // (exit-on-signals.ts).
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     detached: true,
   });
@@ -78,9 +73,16 @@ export async function startNodeService(options: NodeServiceOptions): Promise<Nod
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   let tail = '';
+  lines.on('line', (line) => {
+    log.write(`${line}\n`);
+    tail = `${tail}${line}\n`.slice(-8000);
+    options.onLine?.(line);
+  });
   try {
-    const ready = await waitReady(child, lines, log, options, (line) => {
-      tail = `${tail}${line}\n`.slice(-4000);
+    const ready = await waitForReady(child, {
+      name: options.name,
+      timeoutMs: options.startTimeoutMs ?? 60_000,
+      stderr: () => tail,
     });
     const rss = new RssSampler(child.pid ?? -1);
     return {
@@ -103,55 +105,7 @@ export async function startNodeService(options: NodeServiceOptions): Promise<Nod
     process.removeListener('exit', killOnExit);
     await drained;
     log.close();
-    throw new ServiceStartError(
-      `${options.name} did not start: ${(err as Error).message}\n${tail}`,
-      {
-        cause: err,
-      },
-    );
-  }
-}
-
-function waitReady(
-  child: ChildProcess,
-  lines: Interface,
-  log: LogFile,
-  options: NodeServiceOptions,
-  onLine: (line: string) => void,
-): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const timeoutMs = options.startTimeoutMs ?? 60_000;
-    const timer = setTimeout(
-      () => reject(new Error(`no "${options.readyMessage}" line within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`exited during start-up (code ${code}, signal ${signal})`));
-    });
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    lines.on('line', (line) => {
-      log.write(`${line}\n`);
-      onLine(line);
-      options.onLine?.(line);
-      const parsed = parseJsonLine(line);
-      if (parsed?.msg === options.readyMessage) {
-        clearTimeout(timer);
-        resolve(parsed);
-      }
-    });
-  });
-}
-
-function parseJsonLine(line: string): Record<string, unknown> | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return undefined;
+    throw err;
   }
 }
 

@@ -111,7 +111,6 @@ async function launch(config: Config, logDir: string, out: (text: string) => voi
       name: 'server',
       entry: ServiceEntry.Server,
       env,
-      readyMessage: 'VectorAdmin serving',
       logFile: path.join(logDir, 'server.log'),
       onLine: echoProblems('server', out),
     });
@@ -120,7 +119,6 @@ async function launch(config: Config, logDir: string, out: (text: string) => voi
           name: 'consumer',
           entry: ServiceEntry.Consumer,
           env,
-          readyMessage: 'metrics consumer running',
           logFile: path.join(logDir, 'consumer.log'),
           onLine: echoProblems('consumer', out),
         })

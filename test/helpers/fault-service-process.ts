@@ -3,9 +3,10 @@ import { chown, mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { waitFor } from './wait-for.js';
+import { waitForReady } from '../../src/processes/index.js';
+import { builtCli } from './built-output.js';
+import { assertReadableBy } from './readable-by.js';
 
-const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 /** The uid/gid a service runs as when tests run as root, so file permissions bind it. */
 const UNPRIVILEGED = 65534;
 
@@ -45,12 +46,14 @@ export class ServiceProcess implements AsyncDisposable {
   #child: ChildProcess | undefined;
   #exited: Promise<number | string> = Promise.resolve(0);
   #log = '';
-  /** How many times a run logged that it serves: a restart is up when this grows. */
-  #serving = 0;
 
   private constructor(private readonly options: ServiceProcessOptions) {}
 
-  /** Spawns the service and resolves once it logged "VectorAdmin serving". */
+  /**
+   * Spawns the built service and resolves once it announced that it serves. A start that fails
+   * (exit, no ready signal in time, a checkout the service's user cannot read) throws at once
+   * with the reason and the service's stderr.
+   */
   static async start(options: ServiceProcessOptions): Promise<ServiceProcess> {
     const service = new ServiceProcess(options);
     try {
@@ -113,7 +116,9 @@ export class ServiceProcess implements AsyncDisposable {
 
   private async launch(): Promise<void> {
     if (this.#child !== undefined) throw new Error('service process already running');
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
+    const cli = await builtCli();
+    if (runningAsRoot()) assertReadableBy(UNPRIVILEGED, [process.execPath, cli]);
+    const child = spawn(process.execPath, [cli, 'serve'], {
       env: {
         ...process.env,
         VECTORADMIN_GRPC_ADDR: this.address,
@@ -121,7 +126,9 @@ export class ServiceProcess implements AsyncDisposable {
         VECTORADMIN_SHUTDOWN_TIMEOUT_MS: '2000',
         ...this.options.env,
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // A directory its user may enter, whatever the test's working directory is.
+      cwd: this.options.dataDir,
       ...(runningAsRoot() ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {}),
     });
     this.#child = child;
@@ -131,25 +138,15 @@ export class ServiceProcess implements AsyncDisposable {
         resolve(code ?? signal ?? 'unknown');
       });
     });
-    const servingBefore = this.#serving;
-    let partial = '';
+    const logBefore = this.#log.length;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       this.#log = (this.#log + chunk).slice(-1_000_000);
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines)
-        if (line.includes('"msg":"VectorAdmin serving"')) this.#serving += 1;
     });
-    await waitFor(
-      () => {
-        if (this.#child !== child) throw new Error(`service exited during start-up:\n${this.#log}`);
-        return this.#serving > servingBefore;
-      },
-      {
-        timeoutMs: this.options.startTimeoutMs ?? 30_000,
-        reason: `the service on ${this.address} to log "VectorAdmin serving"`,
-      },
-    );
+    await waitForReady(child, {
+      name: `the service on ${this.address}`,
+      timeoutMs: this.options.startTimeoutMs ?? 30_000,
+      stderr: () => this.#log.slice(logBefore),
+    });
   }
 }
