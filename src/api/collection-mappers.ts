@@ -1,11 +1,13 @@
 import {
   Distance,
   IndexStatus,
+  PayloadIndexType,
   Tenancy,
   VectorAdminError,
   type CollectionConfig,
   type CollectionConfigRequest,
   type CollectionView,
+  type PayloadIndex,
 } from '../domain/index.js';
 import * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 
@@ -27,6 +29,18 @@ const STATUS_TO_PROTO: Record<IndexStatus, pb.CollectionStatus> = {
   green: pb.CollectionStatus.COLLECTION_STATUS_GREEN,
   yellow: pb.CollectionStatus.COLLECTION_STATUS_YELLOW,
   red: pb.CollectionStatus.COLLECTION_STATUS_RED,
+};
+const INDEX_TYPE_FROM_PROTO: Partial<Record<number, PayloadIndexType>> = {
+  [pb.PayloadIndexType.PAYLOAD_INDEX_TYPE_KEYWORD]: PayloadIndexType.Keyword,
+  [pb.PayloadIndexType.PAYLOAD_INDEX_TYPE_INTEGER]: PayloadIndexType.Integer,
+  [pb.PayloadIndexType.PAYLOAD_INDEX_TYPE_FLOAT]: PayloadIndexType.Float,
+  [pb.PayloadIndexType.PAYLOAD_INDEX_TYPE_BOOL]: PayloadIndexType.Bool,
+};
+const INDEX_TYPE_TO_PROTO: Record<PayloadIndexType, pb.PayloadIndexType> = {
+  keyword: pb.PayloadIndexType.PAYLOAD_INDEX_TYPE_KEYWORD,
+  integer: pb.PayloadIndexType.PAYLOAD_INDEX_TYPE_INTEGER,
+  float: pb.PayloadIndexType.PAYLOAD_INDEX_TYPE_FLOAT,
+  bool: pb.PayloadIndexType.PAYLOAD_INDEX_TYPE_BOOL,
 };
 const DISTANCE_TO_PROTO: Record<Distance, pb.Distance> = {
   cosine: pb.Distance.DISTANCE_COSINE,
@@ -67,7 +81,26 @@ export function configRequestFromProto(
   if (hnsw !== undefined) {
     request.hnsw = Object.fromEntries(Object.entries(hnsw).filter(([, v]) => v !== undefined));
   }
+  if (config.payloadIndexes !== undefined) {
+    request.payloadIndexes = payloadIndexesFromProto(config.payloadIndexes, field);
+  }
   return request;
+}
+
+// Keys are checked in the domain (resolveCollectionConfig); only the enum is the wire's.
+function payloadIndexesFromProto(indexes: pb.PayloadIndexes, field: string): PayloadIndex[] {
+  return indexes.fields.map(({ key, type }, i) => {
+    const domainType = INDEX_TYPE_FROM_PROTO[type];
+    if (domainType === undefined) {
+      throw VectorAdminError.invalidField(
+        `${field}.payload_indexes.fields[${i}].type`,
+        type === pb.PayloadIndexType.PAYLOAD_INDEX_TYPE_UNSPECIFIED
+          ? 'is required'
+          : `unknown value ${type}`,
+      );
+    }
+    return { key, type: domainType };
+  });
 }
 
 /** The wire form of a stored config and the tenancy it is used with. */
@@ -81,6 +114,15 @@ export function configToProto(config: CollectionConfig, tenancy: Tenancy): pb.Co
     onDisk: config.onDisk,
     hnsw: config.hnsw === undefined ? undefined : { ...config.hnsw },
     tenancy: TENANCY_TO_PROTO[tenancy],
+    payloadIndexes:
+      config.payloadIndexes === undefined || config.payloadIndexes.length === 0
+        ? undefined
+        : {
+            fields: config.payloadIndexes.map(({ key, type }) => ({
+              key,
+              type: INDEX_TYPE_TO_PROTO[type],
+            })),
+          },
   };
 }
 

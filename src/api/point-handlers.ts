@@ -18,6 +18,7 @@ import {
   scoredPointToProto,
   vectorBytes,
 } from './point-mappers.js';
+import { searchParamsFromProto } from './search-params-mapper.js';
 import { handleUnary, unary, type HandlerDeps } from './unary.js';
 import { mayConfigureShared } from './operation-recorder.js';
 
@@ -88,6 +89,7 @@ export function pointHandlers(
             request.limit,
             filterFromProto(request.filter),
             request.withPayload,
+            searchParamsFromProto(request.params),
           );
           facts.collection = found.collection;
           facts.points = found.points.length;

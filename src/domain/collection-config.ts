@@ -1,5 +1,20 @@
 import { VectorAdminError } from './errors.js';
-import { Tenancy, type CollectionConfig, type Distance } from './types.js';
+import { RESERVED_KEY_PREFIX, isReservedKey } from './shared-points.js';
+import {
+  PayloadIndexType,
+  Tenancy,
+  type CollectionConfig,
+  type Distance,
+  type PayloadIndex,
+} from './types.js';
+
+/** Most payload indexes one collection may declare: each one costs memory and write time. */
+export const MAX_PAYLOAD_INDEXES = 16;
+/**
+ * A top-level payload key: a letter or underscore, then letters, digits and underscores. No
+ * dots or brackets (those address nested values), and a name every store can use as a column.
+ */
+const PAYLOAD_INDEX_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
  * A requested config: unset vector size (0) and distance fall back to defaults; unset tenancy
@@ -37,13 +52,57 @@ export function resolveCollectionConfig(
       throw VectorAdminError.invalidField(`${field}.${snake(key)}`, 'must be 1-1024');
     }
   }
-  const config: CollectionConfig & { tenancy?: Tenancy } = {
+  const payloadIndexes = resolvePayloadIndexes(request?.payloadIndexes, field);
+  const config: { -readonly [K in keyof CollectionConfigRequest]: CollectionConfigRequest[K] } = {
     ...request,
     vectorSize,
     distance: request?.distance ?? defaults.distance,
   };
   delete config.tenancy;
-  return config;
+  delete config.payloadIndexes;
+  if (payloadIndexes.length > 0) config.payloadIndexes = payloadIndexes;
+  return config as CollectionConfig;
+}
+
+/**
+ * Requested payload indexes checked and sorted by key (so stores and comparisons see one
+ * order), or invalid_argument naming the first bad entry.
+ */
+function resolvePayloadIndexes(
+  indexes: readonly PayloadIndex[] | undefined,
+  field: string,
+): PayloadIndex[] {
+  if (indexes === undefined) return [];
+  const path = `${field}.payload_indexes`;
+  if (indexes.length > MAX_PAYLOAD_INDEXES) {
+    throw VectorAdminError.invalidField(path, `at most ${MAX_PAYLOAD_INDEXES} indexes`);
+  }
+  const seen = new Set<string>();
+  indexes.forEach(({ key, type }, i) => {
+    const at = `${path}.fields[${i}]`;
+    if (!PAYLOAD_INDEX_KEY.test(key)) {
+      throw VectorAdminError.invalidField(
+        `${at}.key`,
+        'must be a top-level payload key: 1-64 letters, digits or _, not starting with a digit',
+      );
+    }
+    if (isReservedKey(key)) {
+      throw VectorAdminError.invalidField(
+        `${at}.key`,
+        `keys starting with "${RESERVED_KEY_PREFIX}" are reserved`,
+      );
+    }
+    if (seen.has(key)) throw VectorAdminError.invalidField(`${at}.key`, `"${key}" is repeated`);
+    seen.add(key);
+    if (!Object.values<string>(PayloadIndexType).includes(type)) {
+      throw VectorAdminError.invalidField(`${at}.type`, 'must be keyword, integer, float or bool');
+    }
+  });
+  return [...indexes].map(({ key, type }) => ({ key, type })).sort(byKey);
+}
+
+function byKey(a: PayloadIndex, b: PayloadIndex): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 /** The tenancy a new collection gets for `request`. */
@@ -70,6 +129,14 @@ export function configConflicts(
         if (value !== undefined && !sameSetting(have[field], value)) {
           conflicts.push(`hnsw.${snake(field)}`);
         }
+      }
+      continue;
+    }
+    if (key === 'payloadIndexes' && Array.isArray(want)) {
+      // The same set, in any order; none declared equals an empty list.
+      const have = [...(existing.payloadIndexes ?? [])].sort(byKey);
+      if (!sameSetting(have, [...(want as PayloadIndex[])].sort(byKey))) {
+        conflicts.push('payload_indexes');
       }
       continue;
     }

@@ -38,7 +38,12 @@ export { resolvePointId, validateBatch } from './batch-validation.js';
 export type { BatchLimits, BatchValidation, PointError, PointInput } from './batch-validation.js';
 export { ApiKeys } from './api-keys.js';
 export type { Principal } from './api-keys.js';
-export { configConflicts, resolveCollectionConfig } from './collection-config.js';
+export {
+  MAX_PAYLOAD_INDEXES,
+  configConflicts,
+  resolveCollectionConfig,
+} from './collection-config.js';
+export { MAX_HNSW_EF, validateSearchParams } from './search-params.js';
 export type { CollectionConfigRequest, CollectionDefaults } from './collection-config.js';
 export { CollectionService, notFound } from './collection-service.js';
 export type { CollectionView } from './collection-service.js';

@@ -18,7 +18,16 @@ import {
   tenantFilter,
   toSharedPoint,
 } from './shared-points.js';
-import type { Filter, Point, PointId, PointSelector, ScoredPoint } from './types.js';
+import { validateSearchParams } from './search-params.js';
+import type {
+  Filter,
+  Point,
+  PointId,
+  PointSelector,
+  ScoredPoint,
+  SearchParams,
+  SearchQuery,
+} from './types.js';
 
 /** The outcome of one batch: written whole, or rejected whole with every reason. */
 export interface UpsertOutcome {
@@ -143,8 +152,10 @@ export class PointService {
     limit: number,
     filter: Filter | undefined,
     withPayload: boolean,
+    params?: SearchParams,
   ): Promise<Touched & { readonly points: ScoredPoint[] }> {
     assertNoReservedFilterKeys(filter);
+    const checkedParams = validateSearchParams(params);
     const placement = await this.collections.placementForWrite(ref, undefined);
     const { vectorSize } = placement.config;
     if (vector.length !== vectorSize) {
@@ -159,8 +170,13 @@ export class PointService {
     if (effective > this.limits.maxSearchLimit) {
       throw VectorAdminError.invalidField('limit', `must be at most ${this.limits.maxSearchLimit}`);
     }
+    const query: SearchQuery = {
+      vector,
+      limit: effective,
+      withPayload,
+      ...(checkedParams === undefined ? {} : { params: checkedParams }),
+    };
     if (placement.kind === 'own') {
-      const query = { vector, limit: effective, withPayload };
       const points = await this.guard(ref, () =>
         this.store.search(placement.name, filter === undefined ? query : { ...query, filter }),
       );
@@ -169,8 +185,7 @@ export class PointService {
     // The payload always comes back: it holds the tenant's own id.
     const hits = await this.guard(ref, () =>
       this.store.search(placement.name, {
-        vector,
-        limit: effective,
+        ...query,
         withPayload: true,
         filter: tenantFilter(placement.tenantId, filter),
       }),

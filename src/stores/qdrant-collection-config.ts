@@ -1,6 +1,8 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { ErrorCode, VectorAdminError } from '../domain/errors.js';
-import type { CollectionConfig, Distance, HnswConfig } from '../domain/types.js';
+import { isReservedKey } from '../domain/shared-points.js';
+import { PayloadIndexType } from '../domain/types.js';
+import type { CollectionConfig, Distance, HnswConfig, PayloadIndex } from '../domain/types.js';
 
 type QdrantDistance = Schemas['Distance'];
 
@@ -69,6 +71,32 @@ export function tenantIndexBody(key: string): {
   return { field_name: key, field_schema: { type: 'keyword', is_tenant: true } };
 }
 
+/** The body of `PUT /collections/{name}/index` for a declared payload index. */
+export function payloadIndexBody(index: PayloadIndex): {
+  field_name: string;
+  field_schema: Schemas['PayloadSchemaType'];
+} {
+  // Our four types are Qdrant's PayloadSchemaType names, so the type goes as it is.
+  return { field_name: index.key, field_schema: index.type };
+}
+
+/**
+ * The declared payload indexes in a collection's `payload_schema`, sorted by key. The shared
+ * tables' tenant index (a reserved key) and index types this service does not declare (text,
+ * geo, …, made by hand) are not part of the config.
+ */
+function payloadIndexesFromSchema(
+  schema: Schemas['CollectionInfo']['payload_schema'],
+): PayloadIndex[] {
+  const known = new Set<string>(Object.values(PayloadIndexType));
+  const indexes: PayloadIndex[] = [];
+  for (const [key, info] of Object.entries(schema)) {
+    if (info === undefined || isReservedKey(key) || !known.has(info.data_type)) continue;
+    indexes.push({ key, type: info.data_type as PayloadIndexType });
+  }
+  return indexes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
 function isVectorParams(vectors: unknown): vectors is Schemas['VectorParams'] {
   return (
     typeof vectors === 'object' &&
@@ -96,6 +124,7 @@ export function fromCollectionInfo(
     );
   }
   const distance = FROM_QDRANT[vectors.distance];
+  const payloadIndexes = payloadIndexesFromSchema(info.payload_schema);
   const h = info.config.hnsw_config;
   const hnsw: HnswConfig = {
     m: h.m,
@@ -115,5 +144,6 @@ export function fromCollectionInfo(
       : { writeConsistencyFactor: params.write_consistency_factor }),
     ...(typeof vectors.on_disk === 'boolean' ? { onDisk: vectors.on_disk } : {}),
     hnsw,
+    ...(payloadIndexes.length === 0 ? {} : { payloadIndexes }),
   };
 }

@@ -15,6 +15,7 @@ import type {
 } from '../domain/types.js';
 import {
   fromCollectionInfo,
+  payloadIndexBody,
   tenantIndexBody,
   toCreateCollection,
 } from './qdrant-collection-config.js';
@@ -86,7 +87,39 @@ export class QdrantVectorStore implements VectorStore {
         { cause: err },
       );
     }
+    await this.#indexPayloadKeys(name, config, options);
     if (options.tenantKey !== undefined) await this.#indexTenantKey(name, options.tenantKey);
+  }
+
+  /**
+   * Creates the declared payload indexes, one request per key, each waiting until applied.
+   * Qdrant has no create-with-indexes, so a failure would leave a collection whose config
+   * differs from the one asked for, and every later ensure would refuse it: a tenant's own
+   * collection is deleted again (best effort) so that a retry starts clean. A shared
+   * collection is never dropped (other tenants may have joined it already); it stays, and its
+   * table reports the indexes it has.
+   */
+  async #indexPayloadKeys(
+    name: string,
+    config: CollectionConfig,
+    options: CreateCollectionOptions,
+  ): Promise<void> {
+    const ctx = { operation: 'create payload index', collection: name };
+    try {
+      for (const index of config.payloadIndexes ?? []) {
+        const result = await this.#call(ctx, () =>
+          this.#client.createPayloadIndex(name, {
+            wait: true,
+            ordering: this.#ordering,
+            ...payloadIndexBody(index),
+          }),
+        );
+        assertApplied(result, ctx);
+      }
+    } catch (err) {
+      if (options.tenantKey === undefined) await this.deleteCollection(name).catch(() => false);
+      throw err;
+    }
   }
 
   async getCollection(name: string): Promise<StoredCollection | undefined> {
@@ -187,6 +220,7 @@ export class QdrantVectorStore implements VectorStore {
         limit: query.limit,
         with_payload: query.withPayload,
         ...(filter === undefined ? {} : { filter }),
+        ...searchParams(query),
       }),
     );
     return points.map((p) => ({
@@ -266,6 +300,15 @@ export class QdrantVectorStore implements VectorStore {
       throw toVectorAdminError(err, ctx);
     }
   }
+}
+
+/** Qdrant's `params` of a query: only what the caller set, so Qdrant's defaults apply otherwise. */
+function searchParams(query: SearchQuery): { params?: Schemas['SearchParams'] } {
+  const { exact, hnswEf } = query.params ?? {};
+  const params: Schemas['SearchParams'] = {};
+  if (exact === true) params.exact = true;
+  if (hnswEf !== undefined) params.hnsw_ef = hnswEf;
+  return Object.keys(params).length === 0 ? {} : { params };
 }
 
 function isEmptyFilter(filter: QdrantFilter): boolean {

@@ -22,8 +22,8 @@ export interface PeerPoint {
 export interface PeerCollection {
   readonly create: Json;
   readonly points: Map<string, PeerPoint>;
-  /** Payload indexes by field name: the `field_schema` as sent. */
-  readonly indexes: Map<string, Json>;
+  /** Payload indexes by field name: the `field_schema` as sent (a type name or its params). */
+  readonly indexes: Map<string, Json | string>;
   deletedPoints: number;
 }
 
@@ -157,10 +157,15 @@ export class PeerState {
         });
       case 'query_points':
         return ok({ points: this.#query(collection, b) });
-      case 'create_field_index':
-        collection.indexes.set(b.field_name as string, (b.field_schema ?? {}) as Json);
+      case 'create_field_index': {
+        // Qdrant infers a missing schema from stored values; the adapter always sends one.
+        if (b.field_schema === undefined || b.field_schema === null)
+          return fail(400, 'Wrong input: field_schema is required by this peer');
+        // A repeat is accepted; another schema replaces the old one, as in Qdrant.
+        collection.indexes.set(b.field_name as string, b.field_schema as Json | string);
         ++this.#version;
         return this.#updated(query);
+      }
       default:
         throw new Error(`peer: ${operationId} is not implemented`);
     }
@@ -222,6 +227,11 @@ export class PeerState {
     }));
   }
 
+  /** Points whose payload holds `field` at the top level: what Qdrant counts as indexed. */
+  #pointsWith(c: PeerCollection, field: string): number {
+    return [...c.points.values()].filter((p) => field in p.payload).length;
+  }
+
   #info(c: PeerCollection): Json {
     const create = c.create as Json & { vectors: Json; hnsw_config?: Json };
     return {
@@ -234,7 +244,9 @@ export class PeerState {
       payload_schema: Object.fromEntries(
         [...c.indexes].map(([field, schema]) => [
           field,
-          { data_type: schema.type, params: schema, points: c.points.size },
+          typeof schema === 'string'
+            ? { data_type: schema, points: this.#pointsWith(c, field) }
+            : { data_type: schema.type, params: schema, points: this.#pointsWith(c, field) },
         ]),
       ),
       config: {

@@ -225,7 +225,7 @@ export async function withSpecPeer(fn: (peer: QdrantSpecPeer) => Promise<void>):
   }
 }
 
-const WRITES = new Set(['upsert_points', 'delete_points']);
+const WRITES = new Set(['upsert_points', 'delete_points', 'create_field_index']);
 
 /** A real QdrantVectorStore pointed at `peer` (or any URL). */
 export function peerStore(

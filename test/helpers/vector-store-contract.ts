@@ -73,8 +73,11 @@ export function runVectorStoreContract(
       return name;
     }
 
-    async function filterFixture(title: string): Promise<string> {
-      const name = await collection(title);
+    async function filterFixture(
+      title: string,
+      config: Partial<CollectionConfig> = {},
+    ): Promise<string> {
+      const name = await collection(title, config);
       const random = seededRandom(7);
       await store().upsert(
         name,
@@ -270,6 +273,41 @@ export function runVectorStoreContract(
         assert.deepEqual(hits.map((h) => h.id).sort(), [...ids].sort(), what);
         for (const hit of hits)
           assert.deepEqual(hit.payload, FILTER_PAYLOADS[hit.id as number], what);
+      }
+    });
+
+    test(`${label} - payload indexes round-trip; filters on indexed keys answer as unindexed`, async () => {
+      const payloadIndexes = [
+        { key: 'flag', type: 'bool' },
+        { key: 'kind', type: 'keyword' },
+        { key: 'n', type: 'float' },
+        { key: 'tags', type: 'keyword' },
+      ] as const;
+      const name = await filterFixture('payload indexes', { payloadIndexes });
+      assert.deepEqual((await store().getCollection(name))?.config.payloadIndexes, payloadIndexes);
+      const vector = new Float32Array(DIM).fill(0.5);
+      for (const { name: what, filter, ids } of FILTER_CASES) {
+        const hits = await store().search(name, {
+          vector,
+          limit: 10,
+          filter: toFilter(filter),
+          withPayload: false,
+        });
+        assert.deepEqual(hits.map((h) => h.id).sort(), [...ids].sort(), what);
+        assert.equal(await store().count(name, toFilter(filter), true), ids.length, what);
+      }
+    });
+
+    test(`${label} - search params (exact, hnsw_ef) still give the nearest points`, async () => {
+      const name = await collection('search params');
+      const random = seededRandom(17);
+      const points = randomPoints(random, 50, DIM);
+      await store().upsert(name, points);
+      const vector = randomVector(random, DIM);
+      const expected = bruteForce('cosine', points, vector, 5);
+      for (const params of [{ exact: true }, { hnswEf: 1 }, { hnswEf: 512 }, {}]) {
+        const hits = await store().search(name, { vector, limit: 5, withPayload: false, params });
+        assertSameHits(hits, expected, JSON.stringify(params));
       }
     });
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { Distance } from '../../src/gen/vectoradmin/v1/vectoradmin.js';
+import {
+  CollectionStatus,
+  Distance,
+  PayloadIndexType,
+} from '../../src/gen/vectoradmin/v1/vectoradmin.js';
 import {
   ADMIN_KEY,
   startTestStack,
@@ -107,6 +111,79 @@ describe('collections api', () => {
       }),
       status.FAILED_PRECONDITION,
     );
+  });
+
+  test('collections api - payload indexes round-trip on the wire; a different set is FAILED_PRECONDITION', async () => {
+    const api = stack.api(tenantKey(alice));
+    const table = uniqueTable('indexed');
+    const fields = [
+      { key: 'state', type: PayloadIndexType.PAYLOAD_INDEX_TYPE_KEYWORD },
+      { key: 'size', type: PayloadIndexType.PAYLOAD_INDEX_TYPE_INTEGER },
+      { key: 'done', type: PayloadIndexType.PAYLOAD_INDEX_TYPE_BOOL },
+    ];
+    const config = { vectorSize: 4, distance: 0, tenancy: 0, payloadIndexes: { fields } };
+    const created = await api.createCollection({ tenantId: alice, table, config });
+    const sorted = [...fields].sort((a, b) => a.key.localeCompare(b.key));
+    assert.deepEqual(created.config?.payloadIndexes?.fields, sorted);
+    const got = await api.getCollection({ tenantId: alice, table });
+    assert.deepEqual(got.config?.payloadIndexes?.fields, sorted);
+    assert.equal(got.status, CollectionStatus.COLLECTION_STATUS_GREEN);
+    assert.equal(got.indexedVectorsCount, got.pointsCount);
+    const again = await api.ensureCollection({ tenantId: alice, table, config });
+    assert.equal(again.created, false);
+    const err = await rejectsWith(
+      api.ensureCollection({
+        tenantId: alice,
+        table,
+        config: { ...config, payloadIndexes: { fields: fields.slice(1) } },
+      }),
+      status.FAILED_PRECONDITION,
+    );
+    assert.match(err.details, /payload_indexes/);
+    // A collection without any reports none.
+    const plain = uniqueTable('plain');
+    await api.createCollection({ tenantId: alice, table: plain, config: undefined });
+    const none = await api.getCollection({ tenantId: alice, table: plain });
+    assert.equal(none.config?.payloadIndexes, undefined);
+  });
+
+  test('collections api - a bad payload index is INVALID_ARGUMENT naming the field', async () => {
+    const api = stack.api(tenantKey(alice));
+    const keyword = PayloadIndexType.PAYLOAD_INDEX_TYPE_KEYWORD;
+    for (const [fields, field] of [
+      [[{ key: 'meta.level', type: keyword }], 'config.payload_indexes.fields[0].key'],
+      [[{ key: '_va_tenant', type: keyword }], 'config.payload_indexes.fields[0].key'],
+      [
+        [
+          { key: 'a', type: keyword },
+          { key: 'a', type: keyword },
+        ],
+        'config.payload_indexes.fields[1].key',
+      ],
+      [
+        [{ key: 'a', type: PayloadIndexType.PAYLOAD_INDEX_TYPE_UNSPECIFIED }],
+        'config.payload_indexes.fields[0].type',
+      ],
+      [
+        Array.from({ length: 17 }, (_, i) => ({ key: `k${i}`, type: keyword })),
+        'config.payload_indexes',
+      ],
+    ] as const) {
+      await rejectsWith(
+        api.createCollection({
+          tenantId: alice,
+          table: uniqueTable('bad_index'),
+          config: {
+            vectorSize: 4,
+            distance: 0,
+            tenancy: 0,
+            payloadIndexes: { fields: [...fields] },
+          },
+        }),
+        status.INVALID_ARGUMENT,
+        field,
+      );
+    }
   });
 
   test('collections api - invalid names are INVALID_ARGUMENT naming the field', async () => {

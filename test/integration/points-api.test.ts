@@ -113,6 +113,22 @@ describe('points api', () => {
       [{ vector: wireVector(new Float32Array(DIM + 1)), limit: 1 }, 'vector'],
       [{ vector: undefined, limit: 1 }, 'vector'],
       [{ vector: wireVector(new Float32Array(DIM)), limit: 1_000_000 }, 'limit'],
+      [
+        {
+          vector: wireVector(new Float32Array(DIM)),
+          limit: 1,
+          params: { exact: false, hnswEf: 0 },
+        },
+        'params.hnsw_ef',
+      ],
+      [
+        {
+          vector: wireVector(new Float32Array(DIM)),
+          limit: 1,
+          params: { exact: true, hnswEf: 5000 },
+        },
+        'params.hnsw_ef',
+      ],
     ] as const) {
       const err = await api
         .search({ tenantId: '', table, filter: undefined, withPayload: false, ...request })
@@ -127,6 +143,19 @@ describe('points api', () => {
           .map(String)
           .some((v) => v.startsWith(`${field}:`)),
       );
+    }
+    // Valid params are accepted: exact bypasses any index, hnsw_ef widens the graph walk.
+    for (const params of [{ exact: true }, { exact: false, hnswEf: 256 }]) {
+      const found = await api.search({
+        tenantId: '',
+        table,
+        vector: wireVector(new Float32Array(DIM).fill(1)),
+        limit: 3,
+        filter: undefined,
+        withPayload: false,
+        params,
+      });
+      assert.deepEqual(found.points, []);
     }
     const missing = await api
       .count({ tenantId: '', table: 'nope', filter: undefined, exact: true })
