@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { connect } from '@lancedb/lancedb';
+import { Session, connect } from '@lancedb/lancedb';
 import type { Connection, Table } from '@lancedb/lancedb';
 import { ErrorCode, VectorAdminError } from '../domain/errors.js';
 import type { LogFields, Logger } from '../domain/logger.js';
@@ -44,6 +44,12 @@ export interface EmbeddedVectorStoreOptions {
   readonly filterInListMax?: number;
   /** Flat searches that may run at once; default the number of cores. */
   readonly maxConcurrentSearches?: number;
+  /**
+   * Bytes LanceDB may cache: index partitions and file metadata (manifests, fragment
+   * footers); default DEFAULT_CACHE_BYTES. LanceDB's own defaults (6 GB, 1 GB) let the
+   * metadata cache grow with every table version a stream of writes makes.
+   */
+  readonly cacheBytes?: { readonly index: number; readonly metadata: number };
   /** When collections get a vector index and an id index; default DEFAULT_VECTOR_INDEX_POLICY. */
   readonly index?: Partial<VectorIndexPolicy>;
   /** Logs background failures (compaction, indexing), which never fail a caller; default console.error. */
@@ -52,6 +58,9 @@ export interface EmbeddedVectorStoreOptions {
   readonly minFreeBytes?: number;
 }
 
+/** Default LanceDB cache sizes (see EmbeddedVectorStoreOptions.cacheBytes). */
+export const DEFAULT_CACHE_BYTES = { index: 256 * 1024 * 1024, metadata: 64 * 1024 * 1024 };
+
 /** Creates the data directory and opens an embedded store on it. */
 export async function createEmbeddedVectorStore(
   options: EmbeddedVectorStoreOptions,
@@ -59,7 +68,9 @@ export async function createEmbeddedVectorStore(
   const dataDir = path.resolve(options.dataDir);
   try {
     await mkdir(dataDir, { recursive: true });
-    return new EmbeddedVectorStore(await connect(dataDir), dataDir, options);
+    const cache = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    const session = new Session(BigInt(cache.index), BigInt(cache.metadata));
+    return new EmbeddedVectorStore(await connect(dataDir, { session }), dataDir, options);
   } catch (err) {
     throw toStoreError(err, `open ${dataDir}`);
   }

@@ -1,4 +1,8 @@
-export { createEmbeddedVectorStore, EmbeddedVectorStore } from './embedded-vector-store.js';
+export {
+  createEmbeddedVectorStore,
+  DEFAULT_CACHE_BYTES,
+  EmbeddedVectorStore,
+} from './embedded-vector-store.js';
 export type { EmbeddedVectorStoreOptions } from './embedded-vector-store.js';
 export { createQdrantVectorStore, QdrantVectorStore } from './qdrant-vector-store.js';
 export type { QdrantVectorStoreOptions, QdrantWriteOrdering } from './qdrant-vector-store.js';
