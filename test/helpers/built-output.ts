@@ -31,13 +31,11 @@ export async function builtCli(): Promise<string> {
   }
   try {
     if (!fresh()) {
-      execFileSync(
-        process.execPath,
-        [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT],
-        {
-          stdio: ['ignore', 'inherit', 'inherit'],
-        },
-      );
+      // The compile script also copies the descriptor sets reflection serves.
+      execFileSync('npm', ['run', '--silent', 'compile'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
     }
   } finally {
     rmdirSync(LOCK);
