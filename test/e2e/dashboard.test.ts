@@ -74,6 +74,7 @@ test('dashboard - a scripted run shows in traces, summaries, replay and the live
     VECTORADMIN_PROMETHEUS_ADDR: '127.0.0.1:0',
     VECTORADMIN_CONSUMER_ACK_WAIT_MS: '1000',
     VECTORADMIN_LOG_LEVEL: 'info',
+    VECTORADMIN_ALERT_AUTH_FAILURES: '1',
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -109,7 +110,8 @@ test('dashboard - a scripted run shows in traces, summaries, replay and the live
       }
       await api.count({ tenantId: '', table, filter: undefined, exact: true });
     }
-    await api.getCollection({ tenantId: '', table: 'missing' }).catch((e: ServiceError) => e);
+    // A caller's mistake is not the service's error; a refused credential is what alerts.
+    await api.getCollection({ tenantId: uniqueName('other'), table }).catch((e: ServiceError) => e);
     const events = await readAllEvents(nats.url, STREAM, await streamMessages(nats.url), 20_000, {
       withServiceEvents: true,
     });
