@@ -36,7 +36,7 @@ export function eventsStreamConfig(
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     // At its limits the stream refuses new events instead of silently evicting old ones
-    // (docs/PLATFORM-FACTS.md): the outbox keeps them and reports, so nothing is lost unnoticed.
+    // (docs/PLATFORM.md): the outbox keeps them and reports, so nothing is lost unnoticed.
     discard: DiscardPolicy.New,
     max_age: nanos(limits.maxAgeMs),
     max_bytes: limits.maxBytes,

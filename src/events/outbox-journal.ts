@@ -49,7 +49,7 @@ const NEWLINE = 0x0a;
  *
  * Durability: appends are written to the page cache (no fsync), which survives a kill of this
  * process; the cursor is replaced atomically (write + rename). An OS crash may lose the last
- * appends, as it may lose JetStream's own unsynced writes (docs/PLATFORM-FACTS.md: out of scope). `close`
+ * appends, as it may lose JetStream's own unsynced writes (docs/PLATFORM.md: out of scope). `close`
  * fsyncs. A cursor that lags behind real acks only resends records, which the stream's
  * duplicate window drops by their Nats-Msg-Id.
  */

@@ -93,7 +93,7 @@ export function upsertColumns(points: readonly Point[], config: CollectionConfig
 
 /**
  * Builds an Arrow table straight from a contiguous Float32Array: building FixedSizeList
- * data from JS number arrays is an order of magnitude slower (see docs/PLATFORM-FACTS.md).
+ * data from JS number arrays is an order of magnitude slower (see docs/PLATFORM.md).
  */
 export function batchTable(schema: Schema, columns: BatchColumns): ArrowTable {
   const length = columns.ids.length;

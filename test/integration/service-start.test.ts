@@ -70,6 +70,7 @@ test(
 
 test('service start - a checkout the unprivileged user cannot read is named at once', async (t) => {
   if (!runningAsRoot()) {
+    console.log('# skipped: only root can start a process as another user');
     t.skip('needs root: only root can start a process as another user');
     return;
   }
