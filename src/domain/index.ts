@@ -13,6 +13,8 @@ export type {
   PayloadIndex,
   PointSelector,
   RangeBounds,
+  RetrievedPoint,
+  RetrieveQuery,
   ScoredPoint,
   SearchParams,
   SearchQuery,

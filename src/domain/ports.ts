@@ -3,6 +3,8 @@ import type {
   Filter,
   Point,
   PointSelector,
+  RetrievedPoint,
+  RetrieveQuery,
   ScoredPoint,
   SearchQuery,
   StoredCollection,
@@ -40,6 +42,11 @@ export interface VectorStore {
   deletePoints(name: string, selector: PointSelector): Promise<void>;
   /** Nearest points by the collection's distance, scored as Qdrant scores them. */
   search(name: string, query: SearchQuery): Promise<ScoredPoint[]>;
+  /**
+   * The stored points among `query.ids`, each once, in the order of their first mention;
+   * ids not stored are left out (Qdrant's retrieve).
+   */
+  retrieve(name: string, query: RetrieveQuery): Promise<RetrievedPoint[]>;
   /** Points matching the filter (all points without one). */
   count(name: string, filter: Filter | undefined, exact: boolean): Promise<number>;
   /** Resolves when the store answers; throws unavailable otherwise. */

@@ -65,6 +65,21 @@ export interface ScoredPoint {
   readonly payload?: Payload;
 }
 
+/** Which points `retrieve` reads back, and what of them. */
+export interface RetrieveQuery {
+  readonly ids: readonly PointId[];
+  readonly withPayload: boolean;
+  /** The vectors as stored: cosine collections hold them normalized, as Qdrant does. */
+  readonly withVector: boolean;
+}
+
+/** A point read back by id. */
+export interface RetrievedPoint {
+  readonly id: PointId;
+  readonly payload?: Payload;
+  readonly vector?: Float32Array;
+}
+
 /** Where a collection's vector index stands, in Qdrant's colours. */
 export const IndexStatus = {
   /** Every point is indexed, or the collection is below the indexing threshold. */

@@ -14,6 +14,8 @@ import type {
   Filter,
   Point,
   PointSelector,
+  RetrievedPoint,
+  RetrieveQuery,
   ScoredPoint,
   SearchQuery,
   StoredCollection,
@@ -23,6 +25,7 @@ import { FreeSpaceGuard } from './embedded-free-space.js';
 import type { CommitRows, CompactionPolicy } from './embedded-compaction.js';
 import { CollectionIndexer, DEFAULT_VECTOR_INDEX_POLICY } from './embedded-index.js';
 import type { VectorIndexPolicy } from './embedded-index.js';
+import { retrievePoints } from './embedded-retrieve.js';
 import { scanPayloads } from './embedded-scan.js';
 import { vectorSearch } from './embedded-search.js';
 import { ScanGate } from './embedded-scan-gate.js';
@@ -250,6 +253,13 @@ export class EmbeddedVectorStore implements VectorStore {
       return this.scans.run(() =>
         vectorSearch(open.table, open.config, query, ann, this.filterInListMax),
       );
+    });
+  }
+
+  async retrieve(name: string, query: RetrieveQuery): Promise<RetrievedPoint[]> {
+    return this.tables.guard(name, 'retrieve points', async () => {
+      const open = await this.collection(name);
+      return retrievePoints(open.table, open.config.vectorSize, query);
     });
   }
 

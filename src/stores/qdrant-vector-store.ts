@@ -9,6 +9,8 @@ import type {
   Point,
   PointId,
   PointSelector,
+  RetrievedPoint,
+  RetrieveQuery,
   ScoredPoint,
   SearchQuery,
   StoredCollection,
@@ -230,6 +232,30 @@ export class QdrantVectorStore implements VectorStore {
     }));
   }
 
+  /** Qdrant's retrieve; answers are put back in the order asked, each id once. */
+  async retrieve(name: string, query: RetrieveQuery): Promise<RetrievedPoint[]> {
+    const ids = uniqueIds(query.ids);
+    if (ids.length === 0) return [];
+    const ctx = { operation: 'retrieve points', collection: name };
+    const records = await this.#call(ctx, () =>
+      this.#client.retrieve(name, {
+        ids,
+        with_payload: query.withPayload,
+        with_vector: query.withVector,
+      }),
+    );
+    const found = new Map<PointId, RetrievedPoint>();
+    for (const record of records) {
+      const id = toPointId(record.id);
+      found.set(id, {
+        id,
+        ...(query.withPayload ? { payload: jsonNumbers(record.payload ?? {}) } : {}),
+        ...(query.withVector ? { vector: denseVector(record.vector, ctx) } : {}),
+      });
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
+  }
+
   async count(name: string, filter: Filter | undefined, exact: boolean): Promise<number> {
     const qf = filter === undefined ? undefined : toQdrantFilter(filter);
     const { count } = await this.#call({ operation: 'count', collection: name }, () =>
@@ -309,6 +335,17 @@ function searchParams(query: SearchQuery): { params?: Schemas['SearchParams'] } 
   if (exact === true) params.exact = true;
   if (hnswEf !== undefined) params.hnsw_ef = hnswEf;
   return Object.keys(params).length === 0 ? {} : { params };
+}
+
+/** The unnamed dense vector of a record; internal when Qdrant holds another kind. */
+function denseVector(vector: Schemas['Record']['vector'], ctx: QdrantCallContext): Float32Array {
+  if (!Array.isArray(vector) || !vector.every((v) => typeof v === 'number')) {
+    throw new VectorAdminError(
+      ErrorCode.Internal,
+      `${ctx.operation} on collection "${ctx.collection ?? ''}": Qdrant returned no dense vector`,
+    );
+  }
+  return Float32Array.from(vector);
 }
 
 function isEmptyFilter(filter: QdrantFilter): boolean {

@@ -157,6 +157,8 @@ export class PeerState {
         });
       case 'query_points':
         return ok({ points: this.#query(collection, b) });
+      case 'get_points':
+        return ok(this.#retrieve(collection, b));
       case 'create_field_index': {
         // Qdrant infers a missing schema from stored values; the adapter always sends one.
         if (b.field_schema === undefined || b.field_schema === null)
@@ -225,6 +227,28 @@ export class PeerState {
       score: s,
       ...(b.with_payload === true ? { payload: p.payload } : {}),
     }));
+  }
+
+  /**
+   * Like Qdrant: the stored points among `ids` in no particular order (here: storage order),
+   * with the payload unless `with_payload: false`.
+   */
+  #retrieve(c: PeerCollection, b: Json): Json[] {
+    const wanted = new Set((b.ids as Id[]).map(idKey));
+    const found = [...c.points.values()].filter((p) => wanted.has(idKey(p.id)));
+    return found.map((p) => ({
+      id: p.id,
+      ...(b.with_payload === false ? {} : { payload: p.payload }),
+      ...(b.with_vector === true ? { vector: this.#storedVector(c, p.vector) } : {}),
+    }));
+  }
+
+  /** Qdrant keeps cosine vectors normalized and returns them so. */
+  #storedVector(c: PeerCollection, vector: number[]): number[] {
+    const distance = (c.create.vectors as { distance: string }).distance;
+    if (distance !== 'Cosine') return vector;
+    const n = norm(vector);
+    return vector.map((x) => x / n);
   }
 
   /** Points whose payload holds `field` at the top level: what Qdrant counts as indexed. */

@@ -221,6 +221,57 @@ export function runVectorStoreContract(
       );
     });
 
+    test(`${label} - retrieve returns stored points in the order asked, missing ids left out`, async () => {
+      const name = await collection('retrieve', { distance: 'dot' });
+      const random = seededRandom(19);
+      const uuid = '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9';
+      const points: Point[] = [
+        { id: 3, vector: randomVector(random, DIM), payload: { n: 3, nested: { a: [1, 'b'] } } },
+        { id: uuid, vector: randomVector(random, DIM), payload: { s: 'héllo' } },
+        { id: Number.MAX_SAFE_INTEGER, vector: randomVector(random, DIM), payload: {} },
+      ];
+      await store().upsert(name, points);
+      const asked = [uuid, 404, Number.MAX_SAFE_INTEGER, 3, 3, uuid];
+      const full = await store().retrieve(name, {
+        ids: asked,
+        withPayload: true,
+        withVector: true,
+      });
+      assert.deepEqual(
+        full.map((p) => p.id),
+        [uuid, Number.MAX_SAFE_INTEGER, 3],
+      );
+      for (const got of full) {
+        const stored = points.find((p) => p.id === got.id)!;
+        assert.deepEqual(got.payload, stored.payload, `payload of ${got.id}`);
+        assert.ok(got.vector instanceof Float32Array, `vector of ${got.id}`);
+        assert.deepEqual(Array.from(got.vector), Array.from(stored.vector), `vector of ${got.id}`);
+      }
+      const bare = await store().retrieve(name, {
+        ids: [3],
+        withPayload: false,
+        withVector: false,
+      });
+      assert.deepEqual(bare, [{ id: 3 }]);
+      assert.deepEqual(
+        await store().retrieve(name, { ids: [], withPayload: true, withVector: false }),
+        [],
+      );
+    });
+
+    test(`${label} - retrieve gives cosine vectors normalized, as Qdrant stores them`, async () => {
+      const name = await collection('retrieve cosine');
+      await store().upsert(name, [{ id: 1, vector: new Float32Array(DIM).fill(2), payload: {} }]);
+      const [got] = await store().retrieve(name, {
+        ids: [1],
+        withPayload: false,
+        withVector: true,
+      });
+      const expected = 1 / Math.sqrt(DIM);
+      for (const value of got?.vector ?? []) assert.ok(Math.abs(value - expected) < 1e-6);
+      assert.equal(got?.vector?.length, DIM);
+    });
+
     test(`${label} - operations on a missing collection are not_found`, async () => {
       const name = uniqueCollection('missing ops');
       const vector = new Float32Array(DIM);
@@ -231,6 +282,10 @@ export function runVectorStoreContract(
         'not_found',
       );
       await rejectsWithCode(store().count(name, undefined, true), 'not_found');
+      await rejectsWithCode(
+        store().retrieve(name, { ids: [1], withPayload: true, withVector: false }),
+        'not_found',
+      );
     });
 
     test(`${label} - deletePoints by ids, by filter, and by both`, async () => {

@@ -52,6 +52,29 @@ void describe('qdrant store points', () => {
     });
   });
 
+  void test('qdrant store - retrieve asks once for each id and reorders the answer', async () => {
+    await withSpecPeer(async (peer) => {
+      const { store, name } = await collectionWith(peer, 'retrieve', FILTER_POINTS);
+      const got = await store.retrieve(name, {
+        ids: [3, 9, 1, 3],
+        withPayload: false,
+        withVector: true,
+      });
+      assert.deepEqual(
+        got.map((p) => [p.id, Array.from(p.vector ?? [])]),
+        [
+          [3, [0, 0, 1, 0]],
+          [1, [1, 0, 0, 0]],
+        ],
+      );
+      assert.deepEqual(peer.requestsFor('get_points').at(-1)?.body, {
+        ids: [3, 9, 1],
+        with_payload: false,
+        with_vector: true,
+      });
+    });
+  });
+
   void test('qdrant store - upsert sends numeric and uuid ids, float32 values and payloads', async () => {
     await withSpecPeer(async (peer) => {
       const uuid = '3F2C9A4E-1B7D-4C8E-9F0A-2B3C4D5E6F70';
