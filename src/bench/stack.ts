@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { connect, credsAuthenticator } from 'nats';
 import { loadConfig, type Config } from '../config/index.js';
+import { connectNats } from '../events/index.js';
 import {
   ServiceEntry,
   startNodeService,
@@ -142,12 +142,10 @@ async function deleteDurable(
   log: (line: string) => void,
 ): Promise<void> {
   try {
-    const nc = await connect({
-      servers: natsUrl.split(',').map((s) => s.trim()),
-      ...(credsFile === undefined
-        ? {}
-        : { authenticator: credsAuthenticator(await readFile(credsFile)) }),
-    });
+    const nc = await connectNats(
+      { natsUrl, ...(credsFile === undefined ? {} : { credsFile }) },
+      'once',
+    );
     try {
       const jsm = await nc.jetstreamManager();
       await jsm.consumers.delete(stream, name);

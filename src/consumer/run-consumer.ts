@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, type NatsConnection } from 'nats';
 import { ConfigError, splitHostPort, type Config } from '../config/index.js';
 import type { Logger } from '../domain/index.js';
-import { closeConnection } from '../events/index.js';
+import { closeConnection, connectNats } from '../events/index.js';
 import { AlertCenter } from './alert-center.js';
 import { checkpointPath, deleteCheckpoint, writeCheckpoint } from './checkpoint-store.js';
 import { ConsumerLease } from './consumer-lease.js';
@@ -90,7 +88,8 @@ export async function runConsumer(
   // Checked first so a checkpoint that does not fit the config fails before anything starts;
   // restored again once the lease is held, since the previous holder may have moved it on.
   if (!replay) await restoreState(config, events.stream);
-  const nc = await connectNats(events.natsUrl, events.credsFile, name);
+  // Keep trying for ever, at start-up too: the consumer is a daemon that outlives NATS restarts.
+  const nc = await connectNats({ ...events, name }, 'daemon');
   const cleanup: (() => Promise<unknown>)[] = [() => closeConnection(nc, true)];
   const unwind = async (): Promise<void> => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
@@ -235,21 +234,4 @@ export async function runConsumer(
     await unwind();
     throw err;
   }
-}
-
-function connectNats(
-  natsUrl: string,
-  credsFile: string | undefined,
-  name: string,
-): Promise<NatsConnection> {
-  return connect({
-    servers: natsUrl.split(',').map((s) => s.trim()),
-    name,
-    // Keep trying for ever, at start-up too: the consumer is a daemon that outlives NATS restarts.
-    maxReconnectAttempts: -1,
-    waitOnFirstConnect: true,
-    ...(credsFile === undefined
-      ? {}
-      : { authenticator: credsAuthenticator(readFileSync(credsFile)) }),
-  });
 }

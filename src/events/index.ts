@@ -17,6 +17,8 @@ export {
 export type { EventsStreamLimits } from './events-stream.js';
 export type { OutboxState } from './outbox.js';
 export { closeConnection } from './nats-link.js';
+export { connectNats, natsServers } from './nats-connect.js';
+export type { NatsConnectMode, NatsTarget } from './nats-connect.js';
 export {
   ALERTS_SUBJECT,
   EVENTS_SUBJECT_WILDCARD,

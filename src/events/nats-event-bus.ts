@@ -120,9 +120,7 @@ export class NatsEventBus implements EventBus {
       logger.info('event outbox holds events from a previous run', { pending: outbox.pending });
     }
     const link = new NatsLink({
-      servers: options.natsUrl.split(',').map((url) => url.trim()),
-      ...optional('credsFile', credsFile),
-      name: source,
+      target: { natsUrl: options.natsUrl, ...optional('credsFile', credsFile), name: source },
       requestTimeoutMs,
       limits,
       logger,

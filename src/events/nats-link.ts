@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Events,
-  connect,
-  credsAuthenticator,
   type JetStreamClient,
   type NatsConnection,
   type QueuedIterator,
@@ -11,13 +8,11 @@ import {
 } from 'nats';
 import type { Logger } from '../domain/logger.js';
 import { provisionEventsStream, type EventsStreamLimits } from './events-stream.js';
+import { connectNats, natsServers, type NatsTarget } from './nats-connect.js';
 
 /** Where to connect, the stream to keep provisioned, and whom to tell about readiness. */
 export interface NatsLinkOptions {
-  readonly servers: readonly string[];
-  readonly credsFile?: string;
-  /** Connection name shown by the server. */
-  readonly name: string;
+  readonly target: NatsTarget;
   /** Timeout of JetStream requests (publish acks, stream management). */
   readonly requestTimeoutMs: number;
   readonly limits: EventsStreamLimits;
@@ -68,23 +63,10 @@ export class NatsLink {
   }
 
   private async connectLoop(): Promise<void> {
-    const { servers, credsFile, logger } = this.options;
+    const { target, logger } = this.options;
     for (let attempt = 1, delayMs = 250; !this.stopping.signal.aborted; attempt++) {
       try {
-        const nc = await connect({
-          servers: [...servers],
-          name: this.options.name,
-          reconnect: true,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 500,
-          pingInterval: 10_000,
-          timeout: 5000,
-          // The client's default captures a stack per request: too dear per event.
-          noAsyncTraces: true,
-          ...(credsFile === undefined
-            ? {}
-            : { authenticator: credsAuthenticator(() => readFileSync(credsFile)) }),
-        });
+        const nc = await connectNats(target, 'link');
         if (this.stopping.signal.aborted) {
           await nc.close();
           return;
@@ -99,7 +81,11 @@ export class NatsLink {
         this.options.onError(err);
         // Say it once loudly; repeats every few seconds would drown the log.
         const log = attempt === 1 ? logger.warn.bind(logger) : logger.debug.bind(logger);
-        log('NATS unreachable; events wait in the outbox', { servers, err, attempt });
+        log('NATS unreachable; events wait in the outbox', {
+          servers: natsServers(target.natsUrl),
+          err,
+          attempt,
+        });
         await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
         delayMs = Math.min(delayMs * 2, 5000);
       }
