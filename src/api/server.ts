@@ -19,6 +19,7 @@ import { OperationRecorder } from './operation-recorder.js';
 import { pointHandlers } from './point-handlers.js';
 import { tolerantDecoding } from './request-decoding.js';
 import { upsertStreamHandler } from './upsert-stream.js';
+import { FIXED_SETTINGS } from '../config/index.js';
 
 /** Everything the gRPC edge needs, built by the entry point. */
 export interface GrpcServerDeps {
@@ -174,7 +175,7 @@ function probeStore(deps: GrpcServerDeps, health: HealthImplementation): () => v
   const run = () =>
     void probe().catch((err: unknown) => deps.logger.error('health probe failed', { err }));
   run();
-  const timer = setInterval(run, deps.healthIntervalMs ?? 2000);
+  const timer = setInterval(run, deps.healthIntervalMs ?? FIXED_SETTINGS.healthIntervalMs);
   timer.unref();
   return () => {
     stopped = true;

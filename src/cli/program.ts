@@ -25,7 +25,7 @@ export type RunnerKind =
 
 // One line of help per flag; flags themselves come from each command's parseArgs options.
 const FLAG_HELP: Record<string, string> = {
-  address: 'server host:port (env VECTORADMIN_GRPC_ADDR, default 127.0.0.1:50051)',
+  address: `server host:port (env VECTORADMIN_GRPC_ADDR, default ${envSchema.shape.VECTORADMIN_GRPC_ADDR.parse(undefined)})`,
   key: 'API key presented as a bearer token (env VECTORADMIN_API_KEY)',
   tenant: 'tenant id; may be left out with a tenant key (the key names its tenant)',
   json: 'machine-readable JSON output (enums by name)',

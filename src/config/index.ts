@@ -1,6 +1,6 @@
 export { loadConfig, ConfigError } from './load-config.js';
 export type { Config } from './load-config.js';
-export { envSchema } from './schema.js';
+export { FIXED_SETTINGS, envSchema } from './schema.js';
 export { childEnvironment } from './child-env.js';
 export { bareHost, splitHostPort } from './address.js';
 export type { HostPort } from './address.js';

@@ -4,79 +4,14 @@ import { z } from 'zod';
 import { envSchema, type Env } from './schema.js';
 
 /** Validated, frozen configuration shared by the service, consumer and CLI. */
-export interface Config {
-  readonly grpc: {
-    readonly address: string;
-    readonly maxMessageBytes: number;
-    readonly streamWindow: number;
-    readonly maxInflightBytes: number;
-    readonly tenantInflightBytes: number;
-    readonly tls?: {
-      readonly certFile: string;
-      readonly keyFile: string;
-      readonly caFile?: string;
-    };
-  };
-  readonly store:
-    | {
-        readonly kind: 'embedded';
-        readonly dataDir: string;
-        readonly minFreeBytes: number;
-        readonly index: { readonly thresholdRows: number; readonly ef: number };
-      }
-    | {
-        readonly kind: 'qdrant';
-        readonly url: string;
-        readonly apiKey?: string;
-        readonly timeoutMs: number;
-        readonly writeOrdering: 'weak' | 'medium' | 'strong';
-      };
-  readonly dataDir: string;
-  readonly auth: { readonly tenantKeys: ReadonlyMap<string, string>; readonly adminKey?: string };
-  /** What the CLI and bench use as clients. */
-  readonly client: { readonly apiKey?: string };
-  readonly collections: { readonly prefix: string; readonly defaultVectorSize: number };
-  readonly limits: {
-    readonly maxBatchPoints: number;
-    readonly maxPayloadBytes: number;
-    readonly maxSearchLimit: number;
-  };
-  readonly events:
-    | { readonly enabled: false }
-    | {
-        readonly enabled: true;
-        readonly natsUrl: string;
-        readonly credsFile?: string;
-        readonly stream: string;
-        readonly maxAgeMs: number;
-        readonly maxBytes: number;
-        readonly replicas: number;
-        readonly outboxMaxEvents: number;
-      };
-  readonly consumer: {
-    readonly name: string;
-    /** How long JetStream waits for an ack before redelivering to the metrics consumer. */
-    readonly ackWaitMs: number;
-    /** The share of tenants this process counts (see consumer/partition.ts). */
-    readonly partition: { readonly index: number; readonly count: number };
-    /** How long a silent process keeps its durable before a standby may take over. */
-    readonly leaseTtlMs: number;
-    readonly dashboardAddress: string;
-    readonly prometheusAddress: string;
-    /** The read token the dashboard and /metrics require (see consumer/http-auth.ts). */
-    readonly httpToken?: string;
-    readonly summaryWindowMs: number;
-    readonly alerts: {
-      readonly serverErrorRate: number;
-      readonly authFailures: number;
-      readonly minOps: number;
-      readonly p99Ms: number;
-      readonly idleMs: number;
-    };
-  };
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
-  readonly shutdownTimeoutMs: number;
-}
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+
+type DeepReadonly<T> =
+  T extends ReadonlyMap<infer K, infer V>
+    ? ReadonlyMap<K, V>
+    : T extends object
+      ? { readonly [P in keyof T]: DeepReadonly<T[P]> }
+      : T;
 
 /** Every configuration problem found, reported together. */
 export class ConfigError extends Error {
@@ -91,17 +26,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const defined = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
-  const parsed = envSchema.safeParse(defined);
+  const parsed = configSchema.safeParse(defined);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((i) =>
+        i.path.length === 0 ? i.message : `${i.path.join('.')}: ${i.message}`,
+      ),
+    );
   }
-  const problems: string[] = [];
-  const config = build(parsed.data, problems);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return deepFreeze(config);
+  return deepFreeze(parsed.data);
 }
 
-function build(e: Env, problems: string[]): Config {
+/**
+ * The one compile step: environment variables (defaults and syntax in schema.ts) to the
+ * structured configuration, with the checks that span variables reported as issues.
+ */
+const configSchema = envSchema.transform((e, ctx) => {
+  const problems: string[] = [];
+  const config = build(e, problems);
+  for (const message of problems) ctx.issues.push({ code: 'custom', message, input: e });
+  return config;
+});
+
+function build(e: Env, problems: string[]) {
   const tenantKeys = parseKeys(e, problems);
   const tls = e.VECTORADMIN_TLS_CERT ?? e.VECTORADMIN_TLS_KEY;
   if (
@@ -136,7 +83,7 @@ function build(e: Env, problems: string[]): Config {
     store:
       e.VECTORADMIN_STORE === 'embedded'
         ? {
-            kind: 'embedded',
+            kind: 'embedded' as const,
             dataDir: path.join(dataDir, 'vectors'),
             minFreeBytes: e.VECTORADMIN_MIN_FREE_DISK_BYTES,
             index: {
@@ -145,7 +92,7 @@ function build(e: Env, problems: string[]): Config {
             },
           }
         : {
-            kind: 'qdrant',
+            kind: 'qdrant' as const,
             url: e.QDRANT_URL ?? `http://${e.QDRANT_HOST}:${e.QDRANT_PORT}`,
             ...(e.QDRANT_API_KEY === undefined ? {} : { apiKey: e.QDRANT_API_KEY }),
             timeoutMs: Math.round(e.QDRANT_TIMEOUT * 1000),
@@ -168,7 +115,7 @@ function build(e: Env, problems: string[]): Config {
     },
     events: e.VECTORADMIN_EVENTS
       ? {
-          enabled: true,
+          enabled: true as const,
           natsUrl: e.NATS_URL,
           ...(e.NATS_CREDS === undefined ? {} : { credsFile: e.NATS_CREDS }),
           stream: e.VECTORADMIN_EVENTS_STREAM,
@@ -177,7 +124,7 @@ function build(e: Env, problems: string[]): Config {
           replicas: e.VECTORADMIN_EVENTS_REPLICAS,
           outboxMaxEvents: e.VECTORADMIN_OUTBOX_MAX_EVENTS,
         }
-      : { enabled: false },
+      : { enabled: false as const },
     consumer: {
       name: e.VECTORADMIN_CONSUMER_NAME,
       ackWaitMs: e.VECTORADMIN_CONSUMER_ACK_WAIT_MS,

@@ -84,3 +84,33 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/**
+ * Settings no environment variable changes, kept beside the schema so that every default lives
+ * here; the modules that take them as options fall back to these.
+ */
+export const FIXED_SETTINGS = {
+  /** How often the service's health probes the store. */
+  healthIntervalMs: 2000,
+  outbox: {
+    /** Events in flight to JetStream before waiting for acks. */
+    window: 128,
+    retryMinMs: 50,
+    retryMaxMs: 5000,
+    /** Events handed to the sender from memory before it reads back from disk. */
+    memoryEntries: 8192,
+    segmentMaxBytes: 16 << 20,
+  },
+  nats: {
+    /** Timeout of JetStream requests (publish acks, stream management). */
+    ackTimeoutMs: 5000,
+    /** How long closing waits for the outbox to reach NATS. */
+    flushTimeoutMs: 5000,
+  },
+  /** Unlimited messages (the byte and age limits bound the stream), 2 min duplicate window. */
+  eventsStream: { maxMsgs: -1, duplicateWindowMs: 120_000 },
+  consumer: {
+    /** How often the consumer checkpoints, evaluates alerts, publishes summaries and updates the dashboard. */
+    tickMs: 1000,
+  },
+} as const;

@@ -1,10 +1,7 @@
 import type { JetStreamManager } from 'nats';
 import type { Logger } from '../domain/index.js';
-import {
-  EVENTS_STREAM_DEFAULTS,
-  isStreamNotFound,
-  provisionEventsStream,
-} from '../events/index.js';
+import { FIXED_SETTINGS } from '../config/index.js';
+import { isStreamNotFound, provisionEventsStream } from '../events/index.js';
 
 /** The events settings the stream is created with. */
 export interface EventsStreamSettings {
@@ -34,7 +31,7 @@ export async function ensureEventsStream(
     maxAgeMs: events.maxAgeMs,
     maxBytes: events.maxBytes,
     // The service's defaults, so its own provisioning later finds the stream unchanged.
-    ...EVENTS_STREAM_DEFAULTS,
+    ...FIXED_SETTINGS.eventsStream,
     replicas: events.replicas,
   });
   logger.info(`events stream ${result} by the metrics consumer`, { stream: events.stream });

@@ -1,4 +1,4 @@
-import { ConfigError, splitHostPort, type Config } from '../config/index.js';
+import { ConfigError, FIXED_SETTINGS, splitHostPort, type Config } from '../config/index.js';
 import type { Logger } from '../domain/index.js';
 import { closeConnection, connectNats } from '../events/index.js';
 import { AlertCenter } from './alert-center.js';
@@ -152,7 +152,10 @@ export async function runConsumer(
       save,
       logger,
       // Acks must beat AckWait comfortably, or every message comes back once more.
-      checkpointIntervalMs: Math.min(options.tickMs ?? 1000, config.consumer.ackWaitMs / 4),
+      checkpointIntervalMs: Math.min(
+        options.tickMs ?? FIXED_SETTINGS.consumer.tickMs,
+        config.consumer.ackWaitMs / 4,
+      ),
       checkpointEveryMessages: CHECKPOINT_EVERY_MESSAGES,
     });
     const alerts = new AlertCenter(config.consumer.alerts, nc, logger);
@@ -195,7 +198,7 @@ export async function runConsumer(
       } catch (err) {
         logger.error('consumer tick failed', { err });
       }
-    }, options.tickMs ?? 1000);
+    }, options.tickMs ?? FIXED_SETTINGS.consumer.tickMs);
     logger.info('metrics consumer running', {
       stream: events.stream,
       consumer: name,

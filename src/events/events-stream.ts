@@ -20,9 +20,6 @@ export interface EventsStreamLimits {
   readonly replicas: number;
 }
 
-/** Limits the service applies unless configured: unlimited messages, 2 min duplicate window. */
-export const EVENTS_STREAM_DEFAULTS = { maxMsgs: -1, duplicateWindowMs: 120_000 } as const;
-
 /** JetStream's error code for "stream not found". */
 const STREAM_NOT_FOUND = 10059;
 

@@ -8,12 +8,7 @@ export {
   toCloudEvent,
 } from './cloud-event.js';
 export type { CloudEvent, OperationEventData } from './cloud-event.js';
-export {
-  EVENTS_STREAM_DEFAULTS,
-  eventsStreamConfig,
-  isStreamNotFound,
-  provisionEventsStream,
-} from './events-stream.js';
+export { eventsStreamConfig, isStreamNotFound, provisionEventsStream } from './events-stream.js';
 export type { EventsStreamLimits } from './events-stream.js';
 export type { OutboxState } from './outbox.js';
 export { closeConnection } from './nats-link.js';

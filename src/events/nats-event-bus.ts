@@ -6,14 +6,11 @@ import { VectorAdminError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { EventBus, EventReservation, OperationEvent } from '../domain/ports.js';
 import { toCloudEvent } from './cloud-event.js';
-import {
-  EVENTS_STREAM_DEFAULTS,
-  isNoResponders,
-  type EventsStreamLimits,
-} from './events-stream.js';
+import { isNoResponders, type EventsStreamLimits } from './events-stream.js';
 import { NatsLink } from './nats-link.js';
 import { Outbox, type OutboxState } from './outbox.js';
 import type { JournalEntry } from './outbox-journal.js';
+import { FIXED_SETTINGS } from '../config/index.js';
 
 /** Settings of the NATS event bus; names follow `Config['events']` where they overlap. */
 export interface NatsEventBusOptions {
@@ -78,11 +75,11 @@ export class NatsEventBus implements EventBus {
       name: options.stream,
       maxAgeMs: options.maxAgeMs,
       maxBytes: options.maxBytes,
-      maxMsgs: options.maxMsgs ?? EVENTS_STREAM_DEFAULTS.maxMsgs,
-      duplicateWindowMs: options.duplicateWindowMs ?? EVENTS_STREAM_DEFAULTS.duplicateWindowMs,
+      maxMsgs: options.maxMsgs ?? FIXED_SETTINGS.eventsStream.maxMsgs,
+      duplicateWindowMs: options.duplicateWindowMs ?? FIXED_SETTINGS.eventsStream.duplicateWindowMs,
       replicas: options.replicas,
     };
-    const requestTimeoutMs = options.ackTimeoutMs ?? 5000;
+    const requestTimeoutMs = options.ackTimeoutMs ?? FIXED_SETTINGS.nats.ackTimeoutMs;
     const source = options.source ?? `/vectoradmin/${hostname()}`;
     const send = async (js: JetStreamClient | undefined, entry: JournalEntry): Promise<void> => {
       if (js === undefined) throw new VectorAdminError('unavailable', 'not connected to NATS');
@@ -173,7 +170,7 @@ export class NatsEventBus implements EventBus {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
-        await this.outbox.close(this.options.flushTimeoutMs ?? 5000);
+        await this.outbox.close(this.options.flushTimeoutMs ?? FIXED_SETTINGS.nats.flushTimeoutMs);
       } finally {
         // Even when the journal fails to close, the connection and its reconnects must stop.
         await this.link.close(this.outbox.state().connected);

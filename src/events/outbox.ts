@@ -2,6 +2,7 @@ import { VectorAdminError } from '../domain/errors.js';
 import type { CloudEvent } from './cloud-event.js';
 import { OutboxJournal, type JournalEntry, type JournalRecord } from './outbox-journal.js';
 import { OutboxSender, type OutboxSend } from './outbox-sender.js';
+import { FIXED_SETTINGS } from '../config/index.js';
 
 export type { OutboxSend } from './outbox-sender.js';
 
@@ -73,8 +74,8 @@ export class Outbox {
     this.acked = journal.acked;
     this.loadedUpTo = journal.acked;
     this.sender = new OutboxSender(send, () => this.nextEntry(), {
-      window: options.window ?? 128,
-      retryMinMs: options.retryMinMs ?? 50,
+      window: options.window ?? FIXED_SETTINGS.outbox.window,
+      retryMinMs: options.retryMinMs ?? FIXED_SETTINGS.outbox.retryMinMs,
       retryMaxMs: options.retryMaxMs,
       onAcked: (acked) => this.onAcked(acked),
       onError: (err) => this.setError(err),
@@ -83,11 +84,14 @@ export class Outbox {
 
   /** Opens the journal in `options.dir`; the sender waits for `setConnected(true)`. */
   static async open(send: OutboxSend, options: OutboxOptions): Promise<Outbox> {
-    const journal = await OutboxJournal.open(options.dir, options.segmentMaxBytes ?? 16 << 20);
+    const journal = await OutboxJournal.open(
+      options.dir,
+      options.segmentMaxBytes ?? FIXED_SETTINGS.outbox.segmentMaxBytes,
+    );
     return new Outbox(journal, send, {
       ...options,
-      memoryEntries: options.memoryEntries ?? 8192,
-      retryMaxMs: options.retryMaxMs ?? 5000,
+      memoryEntries: options.memoryEntries ?? FIXED_SETTINGS.outbox.memoryEntries,
+      retryMaxMs: options.retryMaxMs ?? FIXED_SETTINGS.outbox.retryMaxMs,
     });
   }
 
