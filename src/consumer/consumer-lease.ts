@@ -2,22 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NatsError, type KV, type NatsConnection } from 'nats';
+import type { KV, NatsConnection } from 'nats';
 import { VectorAdminError, type Logger } from '../domain/index.js';
-
-/** The JetStream key-value bucket holding one lease per durable consumer. */
-export const LEASE_BUCKET = 'VECTORADMIN_CONSUMER_LEASES';
-
-/**
- * The bucket's size bound. A lease is ~250 bytes; a bound keeps the reservation small on
- * servers whose JetStream storage the events stream has mostly reserved.
- */
-const LEASE_BUCKET_BYTES = 1 << 20;
-
-/** JetStream's "wrong last sequence": someone else wrote the key since we read it. */
-const WRONG_LAST_SEQUENCE = 10071;
-/** JetStream's "insufficient resources": no storage left to reserve for the bucket. */
-const INSUFFICIENT_RESOURCES = 10047;
+import {
+  WRONG_LAST_SEQUENCE,
+  errCode,
+  leaseBucketFault,
+  openLeaseBucket,
+  rebuildLeaseBucket,
+  type LeaseBucket,
+} from './lease-bucket.js';
 
 /** Settles `ConsumerLease.lost`: another process holds the lease, or it expired meanwhile. */
 export class LeaseLostError extends Error {
@@ -92,35 +86,48 @@ export class ConsumerLease {
     this.timer.unref();
   }
 
-  /** Waits until this process holds the lease (standing by while another one does). */
+  /**
+   * Waits until this process holds the lease (standing by while another one does). A bucket
+   * that cannot be trusted (see leaseBucketFault, or a lease that does not read back as
+   * written) is rebuilt, so no broker state leaves every process standing by or losing the
+   * lease it just took.
+   */
   static async acquire(options: ConsumerLeaseOptions): Promise<ConsumerLease> {
     const { key, logger, signal } = options;
-    const { kv, ttlMs } = await openBucket(options);
+    let bucket: LeaseBucket = await openLeaseBucket(options);
     const me = holderOf(options.dataDir);
     let announced = false;
     for (;;) {
       signal?.throwIfAborted();
       const sentAt = performance.now();
-      let revision: number | undefined;
+      let take: Take = {};
       try {
-        revision = await tryTake(kv, key, me);
+        const fault = await leaseBucketFault(options.nc, key);
+        take = fault === undefined ? await tryTake(bucket.kv, key, me) : { fault };
+        if (take.fault !== undefined) {
+          bucket = await rebuildLeaseBucket(options, take.fault);
+          // Holders under the old bucket fail their next renewal and stop committing by then.
+          await sleep(bucket.ttlMs / 2, undefined, signal ? { signal } : {});
+          continue;
+        }
       } catch (err) {
+        if (signal?.aborted === true) throw err;
         // NATS restarting or slow: a standby keeps waiting rather than dying.
         logger.debug('cannot read the consumer lease yet', { key, err });
       }
-      if (revision !== undefined) {
+      if (take.revision !== undefined) {
         if (announced) logger.info('took over the consumer lease', { key });
-        return new ConsumerLease(kv, options, ttlMs, me, revision, sentAt);
+        return new ConsumerLease(bucket.kv, options, bucket.ttlMs, me, take.revision, sentAt);
       }
       if (!announced) {
-        const current = await kv.get(key).catch(() => null);
+        const current = await bucket.kv.get(key).catch(() => null);
         logger.info('standing by: another process holds this consumer', {
           key,
           holder: current?.string(),
         });
         announced = true;
       }
-      await sleep(Math.max(50, ttlMs / 4), undefined, signal ? { signal } : {});
+      await sleep(Math.max(50, bucket.ttlMs / 4), undefined, signal ? { signal } : {});
     }
   }
 
@@ -162,8 +169,12 @@ export class ConsumerLease {
       this.renewedAt = sentAt;
     } catch (err) {
       if (errCode(err) !== WRONG_LAST_SEQUENCE) {
-        // NATS away or slow: keep trying; `valid` lapses on its own if this goes on.
+        // NATS away or slow: keep trying; `valid` lapses on its own if this goes on. After a
+        // whole TTL the key is gone anyway (or the bucket with it): take it afresh.
         this.options.logger.debug('cannot renew the consumer lease yet', { err });
+        if (performance.now() - this.renewedAt > this.ttlMs) {
+          this.lose('the consumer lease could not be renewed for a whole TTL', undefined);
+        }
         return;
       }
       await this.onConflict();
@@ -178,57 +189,46 @@ export class ConsumerLease {
       this.revision = current.revision;
       return;
     }
+    const taken = current?.operation === 'PUT';
+    this.lose(
+      taken ? 'lost the consumer lease to another process' : 'the consumer lease expired',
+      taken ? current.string() : undefined,
+    );
+  }
+
+  private lose(reason: string, holder: string | undefined): void {
     if (this.timer === undefined) return;
     clearInterval(this.timer);
     this.timer = undefined;
-    const taken = current?.operation === 'PUT';
-    this.options.logger.error(
-      taken ? 'lost the consumer lease to another process' : 'the consumer lease expired',
-      { key: this.options.key, holder: taken ? current.string() : undefined },
-    );
-    this.markLost(new LeaseLostError(`lost the consumer lease ${this.options.key}`));
+    this.options.logger.error(reason, { key: this.options.key, holder });
+    this.markLost(new LeaseLostError(`lost the consumer lease ${this.options.key}: ${reason}`));
   }
 }
 
-async function openBucket(options: ConsumerLeaseOptions): Promise<{ kv: KV; ttlMs: number }> {
-  let kv: KV;
-  let ttlMs: number;
-  try {
-    kv = await options.nc.jetstream().views.kv(LEASE_BUCKET, {
-      history: 1,
-      ttl: options.ttlMs,
-      replicas: options.replicas,
-      max_bytes: LEASE_BUCKET_BYTES,
-    });
-    ttlMs = (await kv.status()).ttl;
-  } catch (err) {
-    if (errCode(err) !== INSUFFICIENT_RESOURCES) throw err;
-    throw new VectorAdminError(
-      'failed_precondition',
-      `JetStream has no room for the consumer lease bucket ${LEASE_BUCKET} (1 MiB of file storage): ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-  if (!(ttlMs > 0)) {
-    throw new VectorAdminError(
-      'failed_precondition',
-      `the consumer lease bucket ${LEASE_BUCKET} has no max_age, so a dead holder's lease would never expire; delete it (nats kv rm ${LEASE_BUCKET}) while no consumer runs`,
-    );
-  }
-  if (ttlMs !== options.ttlMs) {
-    options.logger.warn(
-      'the consumer lease bucket has its own TTL, which every consumer uses; to change it, stop every consumer and delete the bucket',
-      { bucket: LEASE_BUCKET, bucketTtlMs: ttlMs, configuredTtlMs: options.ttlMs },
-    );
-  }
-  return { kv, ttlMs };
+/** A lease taken (its revision), a bucket found untrustworthy (why), or neither (held elsewhere). */
+interface Take {
+  readonly revision?: number;
+  readonly fault?: string;
 }
 
 /**
  * Takes the key when it is free, already ours (a create whose reply was lost), or its holder
- * died here; its revision, or undefined.
+ * died here, and reads it back: a write the bucket does not show was never a lease.
  */
-async function tryTake(kv: KV, key: string, me: Holder): Promise<number | undefined> {
+async function tryTake(kv: KV, key: string, me: Holder): Promise<Take> {
+  const revision = await write(kv, key, me);
+  if (revision === undefined) return {};
+  const entry = await kv.get(key);
+  if (entry?.operation === 'PUT' && tokenOf(entry.string()) === me.token) {
+    return { revision: entry.revision };
+  }
+  // A rival's takeover right after our write is the bucket working; anything else is not.
+  if (entry?.operation === 'PUT' && entry.revision > revision) return {};
+  const seen = entry === null ? 'nothing' : `${entry.operation} at revision ${entry.revision}`;
+  return { fault: `the lease written at revision ${revision} reads back as ${seen}` };
+}
+
+async function write(kv: KV, key: string, me: Holder): Promise<number | undefined> {
   const value = JSON.stringify(me);
   try {
     return await kv.create(key, value);
@@ -309,8 +309,4 @@ function parseHolder(value: string): Partial<Holder> | undefined {
 
 function tokenOf(value: string): string | undefined {
   return parseHolder(value)?.token;
-}
-
-function errCode(err: unknown): number | undefined {
-  return err instanceof NatsError ? err.api_error?.err_code : undefined;
 }
