@@ -101,6 +101,11 @@ test('consumer lease - a bucket holding several never-expiring leases on one key
       const holder = { token: `rival-${i}`, host: 'elsewhere', pid: 1, dataDir: '/elsewhere' };
       await fx.js.publish(`$KV.${LEASE_BUCKET}.${fx.consumerName}`, JSON.stringify(holder));
     }
+    // The rest is published once the consumer has met the rivals (at its next renewal).
+    await waitFor(
+      async () => (await jsm.streams.info(LEASE_STREAM)).config.max_msgs_per_subject === 1,
+      { timeoutMs: 4 * TTL_MS, reason: 'the consumer rebuilt the lease bucket' },
+    );
   });
   assert.match(log, /the consumer lease bucket cannot be trusted; rebuilding it/);
 });
