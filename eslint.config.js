@@ -1,7 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 const sdkPackages = [
   '@grpc/*',
@@ -13,6 +13,53 @@ const sdkPackages = [
   '@opentelemetry/*',
 ];
 
+/**
+ * Which folders of src/ each folder may import (besides itself); README.md's "Architecture"
+ * section shows this table, and test/unit/architecture.test.ts keeps the two equal.
+ */
+export const ARCHITECTURE = {
+  domain: [],
+  config: [],
+  gen: [],
+  wire: ['domain'],
+  logging: ['domain'],
+  stores: ['domain'],
+  events: ['domain', 'config'],
+  processes: ['domain', 'logging'],
+  api: ['domain', 'config', 'gen', 'wire'],
+  client: ['gen', 'wire'],
+  consumer: ['domain', 'config', 'events'],
+  supervisor: ['config', 'processes'],
+  bench: ['domain', 'config', 'gen', 'client', 'events', 'consumer', 'logging', 'processes'],
+  'main-server.ts': ['domain', 'config', 'api', 'events', 'stores', 'logging', 'processes'],
+  'main-consumer.ts': ['domain', 'config', 'consumer', 'logging', 'processes'],
+  cli: [
+    'domain',
+    'config',
+    'gen',
+    'client',
+    'stores',
+    'consumer',
+    'logging',
+    'supervisor',
+    'bench',
+    'main-server.ts',
+    'main-consumer.ts',
+  ],
+};
+
+/** @param {Record<string, string[]>} allowed */
+function boundaryZones(allowed) {
+  const parts = Object.keys(allowed);
+  return parts.map((part) => ({
+    target: `./src/${part}`,
+    from: parts
+      .filter((other) => other !== part && !allowed[part]?.includes(other))
+      .map((other) => `./src/${other}`),
+    message: `src/${part} may import only: ${allowed[part]?.join(', ') || 'nothing in src/'} (README.md, Architecture).`,
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['src/gen/**', 'dist/**', 'data/**', 'node_modules/**', 'eslint.config.js'] },
   js.configs.recommended,
@@ -22,6 +69,16 @@ export default tseslint.config(
       parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
+    settings: {
+      // Sources import './x.js' for './x.ts' (nodenext): without the alias nothing resolves,
+      // and the boundary and cycle rules would pass over every relative import.
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.js', '.json', '.node'],
+          extensionAlias: { '.js': ['.ts', '.js'] },
+        }),
+      ],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
@@ -44,37 +101,8 @@ export default tseslint.config(
         'error',
         { object: 'process', property: 'env', message: 'Read configuration in src/config/ only.' },
       ],
-      // Boundaries: the domain owns the ports and knows no SDK or adapter; generated types stop at api/.
-      'import-x/no-restricted-paths': [
-        'error',
-        {
-          zones: [
-            {
-              target: './src/domain',
-              from: [
-                './src/gen',
-                './src/api',
-                './src/stores',
-                './src/events',
-                './src/consumer',
-                './src/cli',
-                './src/config',
-              ],
-              message: 'domain/ depends on nothing but itself.',
-            },
-            {
-              target: ['./src/stores', './src/events', './src/consumer', './src/config'],
-              from: ['./src/gen', './src/api'],
-              message: 'Generated types stop at api/.',
-            },
-            {
-              target: ['./src/api'],
-              from: ['./src/stores', './src/events', './src/consumer'],
-              message: 'api/ reaches adapters only through domain ports; entry points wire them.',
-            },
-          ],
-        },
-      ],
+      // Boundaries: each folder of src/ imports only the folders ARCHITECTURE allows it.
+      'import-x/no-restricted-paths': ['error', { zones: boundaryZones(ARCHITECTURE) }],
     },
   },
   {

@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { VectorAdminError, type ErrorCode } from '../domain/index.js';
-import { encodeStatusDetails, STATUS_DETAILS_TRAILER } from './rpc-status.js';
+import { encodeStatusDetails, STATUS_DETAILS_TRAILER } from '../wire/rpc-status.js';
 
 /** The one table from domain error codes to gRPC status codes. */
 const STATUS_BY_CODE: Record<ErrorCode, status> = {

@@ -3,7 +3,12 @@ import type { Logger } from '../domain/index.js';
 import { UpsertRequest } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { benchCollectionConfig, progressFor, type BenchContext } from './context.js';
 import type { SyntheticTable } from './dataset.js';
-import { directIngest, floorIngest, type LocalIngestRun } from './direct-baseline.js';
+import {
+  directIngest,
+  floorIngest,
+  type BaselineStores,
+  type LocalIngestRun,
+} from './direct-baseline.js';
 import { chartRun, figure, ingestResult, type IngestCharts } from './ingest-results.js';
 import { streamIngest, type IngestRun } from './ingest-stream.js';
 import type { NodeService } from '../processes/index.js';
@@ -19,6 +24,7 @@ export interface BaselineTargets {
   readonly directDir: string;
   readonly floorDir: string;
   readonly logger: Logger;
+  readonly stores: BaselineStores;
 }
 
 /** The baselines' results and figures. */
@@ -52,6 +58,7 @@ export async function runBaselines(
   const results: ScenarioResult[] = [];
   const progress = progressFor(ctx, 'direct baseline', primary.count);
   const direct = await directIngest(
+    targets.stores,
     primary,
     collection,
     batchSize,
@@ -74,6 +81,7 @@ export async function runBaselines(
   chartRun(charts, 'direct (in-process store)', direct);
   const floorProgress = progressFor(ctx, 'store floor (LanceDB add)', primary.count);
   const floor = await floorIngest(
+    targets.stores,
     primary,
     collection,
     batchSize,

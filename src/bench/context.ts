@@ -1,5 +1,5 @@
 import type { Connection, VectorAdminApi } from '../client/index.js';
-import { Progress } from '../cli/index.js';
+import { Progress } from '../logging/index.js';
 import type { CollectionNaming, Operation } from '../domain/index.js';
 import {
   Distance,

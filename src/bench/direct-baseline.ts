@@ -1,21 +1,41 @@
 import { rm } from 'node:fs/promises';
-import { connect } from '@lancedb/lancedb';
-import type { Progress } from '../cli/index.js';
 import {
   Distance,
   PayloadIndexType,
   type CollectionConfig,
   type Logger,
   type Point,
+  type VectorStore,
 } from '../domain/index.js';
-import { createEmbeddedVectorStore } from '../stores/index.js';
-import { batchTable, collectionSchema, upsertColumns } from '../stores/lance-arrow.js';
+import type { Progress } from '../logging/index.js';
 import type { SyntheticTable } from './dataset.js';
 import { LatencyRecorder } from './latency.js';
 import { SELECTIVITY_KEYS } from './payloads.js';
 import { RateSeries } from './rate-series.js';
 import type { IngestRun } from './ingest-stream.js';
 import type { AckMark } from './segments.js';
+
+/**
+ * The stores the in-process baselines measure, handed in by the entry point that wires the
+ * adapters (bench knows the store only through this port and the domain's VectorStore).
+ */
+export interface BaselineStores {
+  /** The embedded adapter the server uses, on `dataDir`. */
+  openStore(options: { dataDir: string; logger: Logger }): Promise<VectorStore>;
+  /** A bare append of the rows as the adapter prepares them: what an upsert cannot beat. */
+  openAppendFloor(
+    dataDir: string,
+    collection: string,
+    config: CollectionConfig,
+  ): Promise<AppendFloor>;
+}
+
+/** Appends batches and counts the rows kept. */
+export interface AppendFloor {
+  append(points: readonly Point[]): Promise<void>;
+  count(): Promise<number>;
+  close(): void;
+}
 
 /** An in-process ingest and the points its store held at the end. */
 export type LocalIngestRun = IngestRun & { readonly stored: number };
@@ -35,6 +55,7 @@ export function benchStoreConfig(dims: number): CollectionConfig {
  * gRPC, no validation and no events. What the service adds on top is its overhead.
  */
 export async function directIngest(
+  stores: BaselineStores,
   table: SyntheticTable,
   collection: string,
   batchSize: number,
@@ -43,7 +64,7 @@ export async function directIngest(
   signal: AbortSignal,
   progress?: Progress,
 ): Promise<LocalIngestRun> {
-  const store = await createEmbeddedVectorStore({ dataDir, logger });
+  const store = await stores.openStore({ dataDir, logger });
   try {
     await store.createCollection(collection, benchStoreConfig(table.dims));
     return await timedWrites(
@@ -63,11 +84,11 @@ export async function directIngest(
 }
 
 /**
- * The store floor: LanceDB `add` of the same batches, prepared as the store prepares them
- * (same schema, same columns), with no merge on id, no index and no queue. An upsert cannot
- * cost less than this append; the direct baseline ÷ this is what matching ids costs.
+ * The store floor: the same batches appended with no merge on id, no index and no queue. The
+ * direct baseline ÷ this is what matching ids costs.
  */
 export async function floorIngest(
+  stores: BaselineStores,
   table: SyntheticTable,
   collection: string,
   batchSize: number,
@@ -75,28 +96,19 @@ export async function floorIngest(
   signal: AbortSignal,
   progress?: Progress,
 ): Promise<LocalIngestRun> {
-  const db = await connect(dataDir);
+  const floor = await stores.openAppendFloor(dataDir, collection, benchStoreConfig(table.dims));
   try {
-    const config = benchStoreConfig(table.dims);
-    const schema = collectionSchema(config);
-    const lance = await db.createEmptyTable(collection, schema);
-    try {
-      return await timedWrites(
-        table,
-        batchSize,
-        signal,
-        progress,
-        'store floor add',
-        async (points) => {
-          await lance.add(batchTable(schema, upsertColumns(points, config)));
-        },
-        () => lance.countRows(),
-      );
-    } finally {
-      lance.close();
-    }
+    return await timedWrites(
+      table,
+      batchSize,
+      signal,
+      progress,
+      'store floor add',
+      (points) => floor.append(points),
+      () => floor.count(),
+    );
   } finally {
-    db.close();
+    floor.close();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,6 @@
 export { runBench } from './run-bench.js';
 export type { RunOptions } from './run-bench.js';
+export type { BaselineStores } from './direct-baseline.js';
 export { Encoding, ETL_TABLES, PROFILES, Profile } from './profiles.js';
 export type { BenchOptions } from './profiles.js';
 export { renderMarkdown } from './report-markdown.js';

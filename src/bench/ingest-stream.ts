@@ -1,5 +1,5 @@
 import { streamUpserts, type Connection, type StreamBatch } from '../client/index.js';
-import type { Progress } from '../cli/index.js';
+import type { Progress } from '../logging/index.js';
 import { Operation } from '../domain/index.js';
 import type { SyntheticTable } from './dataset.js';
 import { LatencyRecorder, type LatencyStats } from './latency.js';

@@ -10,6 +10,7 @@ import { accounting, readStored } from './accounting.js';
 import { collectionsScenario } from './collections-scenario.js';
 import { concurrentScenario } from './concurrent-scenario.js';
 import { seconds, type BenchContext } from './context.js';
+import type { BaselineStores } from './direct-baseline.js';
 import { awaitConsumer, crossCheck, type RunSummaries } from './cross-check.js';
 import {
   followingIngests,
@@ -43,6 +44,8 @@ import {
 
 /** How a run reaches its server and where it keeps its data. */
 export interface RunOptions {
+  /** The store adapters the in-process baselines measure. */
+  readonly stores: BaselineStores;
   /** A server to bench instead of starting the stack: client-side scenarios only. */
   readonly external?: ConnectOptions;
   readonly nats: NatsChoice;
@@ -99,7 +102,7 @@ export async function runBench(
         progressOut: run.progressOut,
         log: run.log,
       };
-      const body = await scenarios(ctx, stack, workDir);
+      const body = await scenarios(ctx, stack, workDir, run.stores);
       const memory = memoryOf(stack, body.memory);
       const search = body.results.find((r) => r.test_name === 'search');
       return {
@@ -162,6 +165,7 @@ async function scenarios(
   ctx: BenchContext,
   stack: BenchStack | undefined,
   workDir: string,
+  stores: BaselineStores,
 ): Promise<ScenarioBody> {
   const results: ScenarioResult[] = [];
   const memory: { ingestMb?: number; primaryMb?: number } = {};
@@ -207,6 +211,7 @@ async function scenarios(
               directDir: path.join(workDir, 'direct'),
               floorDir: path.join(workDir, 'floor'),
               logger: silentLogger,
+              stores,
             },
       );
       results.push(...ingest.results);

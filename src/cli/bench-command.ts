@@ -9,6 +9,7 @@ import {
 } from '../bench/index.js';
 import type { Config } from '../config/index.js';
 import { validateTable } from '../domain/index.js';
+import { createEmbeddedVectorStore, openEmbeddedAppendFloor } from '../stores/index.js';
 import { UsageError, parse, positiveInt } from './args.js';
 import { clientOptions } from './client-options.js';
 import { toJson } from './format.js';
@@ -108,6 +109,7 @@ export async function benchCommand(
     `profile ${options.profile}: ${options.vectors.toLocaleString('en-US')} vectors × ${options.dims} dims${external === undefined ? ', self-contained stack' : ` against ${external.address}`}`,
   );
   const report = await runBench(config, options, {
+    stores: { openStore: createEmbeddedVectorStore, openAppendFloor: openEmbeddedAppendFloor },
     ...(external === undefined ? {} : { external }),
     nats: {
       useConfigured: values['use-nats'],

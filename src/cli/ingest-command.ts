@@ -14,7 +14,7 @@ import { clientOptions } from './client-options.js';
 import { collectionConfigFromFlags } from './collections-command.js';
 import { toJson } from './format.js';
 import { JsonlError, countLines, jsonlBatches } from './jsonl-points.js';
-import { Progress } from './progress.js';
+import { Progress } from '../logging/index.js';
 
 /** The command's flags (also what its --help lists). */
 export const INGEST_OPTIONS = {

@@ -3,9 +3,9 @@ import {
   decodeStatusDetails,
   STATUS_DETAILS_TRAILER,
   type StatusDetails,
-} from '../api/rpc-status.js';
+} from '../wire/rpc-status.js';
 
-export type { StatusDetails } from '../api/rpc-status.js';
+export type { StatusDetails } from '../wire/rpc-status.js';
 
 /**
  * The field violations and retry hint of a failed call, from its google.rpc status details;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Metadata, status } from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { decodeStatusDetails, encodeStatusDetails } from '../../src/api/rpc-status.js';
+import { decodeStatusDetails, encodeStatusDetails } from '../../src/wire/rpc-status.js';
 import { toGrpcStatus } from '../../src/api/errors.js';
 import { statusDetails } from '../../src/client/index.js';
 import { VectorAdminError } from '../../src/domain/index.js';

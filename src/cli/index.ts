@@ -1,2 +1,0 @@
-export { Progress } from './progress.js';
-export { formatTable, toJson } from './format.js';
