@@ -24,6 +24,8 @@ export interface DashboardState {
     readonly contiguous_seq: number;
     readonly stream_pending: number;
     readonly open_streams: number;
+    /** Streams never closed whose service instance a newer start of the same source replaced. */
+    readonly streams_ended_by_restart: number;
   };
   readonly series: readonly {
     readonly operation: Operation;

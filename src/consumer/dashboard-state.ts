@@ -28,6 +28,7 @@ export function buildDashboardState(sources: DashboardSources): DashboardState {
       contiguous_seq: processor.applied.contiguousSeq,
       stream_pending: sources.consumer.streamPending,
       open_streams: summary.openStreamCount(),
+      streams_ended_by_restart: summary.endedByRestartCount(),
     },
     series: summary
       .seriesOperations()

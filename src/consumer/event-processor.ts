@@ -1,11 +1,13 @@
 import type { Tracer } from '@opentelemetry/api';
-import { VectorAdminError, type Logger } from '../domain/index.js';
+import { Operation, VectorAdminError, type Logger } from '../domain/index.js';
 import { parseCloudEvent, type CloudEvent } from '../events/index.js';
 import type { AppliedLog, Admission } from './applied-log.js';
 import type { EventMetrics } from './event-metrics.js';
 import { recordEventSpan } from './event-span.js';
 import { subjectFilter, WHOLE_STREAM, type Partition } from './partition.js';
 import type { SummaryState } from './summary-state.js';
+
+const SERVICE_STARTED_SUFFIX = `.${Operation.ServiceStarted}`;
 
 /** What the processor did with one message; `skipped`: another partition's event. */
 export type Handled = Admission | 'invalid' | 'skipped';
@@ -59,6 +61,8 @@ export class EventProcessor {
     if (!this.owns(subject)) {
       // Done for this partition's log too, so its sequences stay contiguous.
       this.applied.markDone(seq);
+      // Every partition has streams a service start may end; one partition counts the start.
+      if (subject.endsWith(SERVICE_STARTED_SUFFIX)) this.noteServiceStart(payload);
       return this.count('skipped');
     }
     let event: CloudEvent;
@@ -81,6 +85,15 @@ export class EventProcessor {
       this.sinks.logger.debug('skipping a repeated event', { seq, id: event.id, admission });
     }
     return this.count(admission);
+  }
+
+  private noteServiceStart(payload: Uint8Array): void {
+    try {
+      this.summary.noteServiceStart(parseCloudEvent(payload));
+    } catch (err) {
+      if (!(err instanceof VectorAdminError)) throw err;
+      // Invalid: the partition that owns it reports it.
+    }
   }
 
   private count(handled: Handled): Handled {

@@ -18,7 +18,28 @@ export interface SummaryStateJson {
   readonly cumulative: readonly (readonly [string, AggregateJson])[];
   readonly windows: readonly (readonly [number, readonly (readonly [string, AggregateJson])[]])[];
   readonly series: SeriesJson;
-  readonly openStreams: readonly (readonly [string, number])[];
+  /** Stream id, opens minus closes, and (from checkpoints that have it) who opened it when. */
+  readonly openStreams: readonly (readonly [string, number, StreamOrigin?])[];
+  /** Per CloudEvents source, its latest service start; absent in older checkpoints. */
+  readonly starts?: readonly (readonly [string, ServiceStart])[];
+}
+
+/** The service instance that opened a stream, and when. */
+export interface StreamOrigin {
+  readonly source: string;
+  readonly instanceId: string;
+  readonly openedAtMs?: number;
+}
+
+/** A service process's start, as its service_started event announced it. */
+interface ServiceStart {
+  readonly instanceId: string;
+  readonly atMs: number;
+}
+
+interface TrackedStream {
+  count: number;
+  origin?: StreamOrigin;
 }
 
 /**
@@ -33,7 +54,10 @@ export class SummaryState {
   private readonly series: SeriesState;
   // Upsert streams opened minus closed, by stream id; a count, not a flag, so a close that is
   // applied before its open (redelivery order) still nets out.
-  private readonly openStreams = new Map<string, number>();
+  private readonly openStreams = new Map<string, TrackedStream>();
+  // A killed service never closes its streams; its successor's start (same source, another
+  // instance, later) ends them. The latest start per source, so the order of events is moot.
+  private readonly starts = new Map<string, ServiceStart>();
   private readonly changed = new Set<string>();
   private maxStartMs = 0;
 
@@ -74,7 +98,30 @@ export class SummaryState {
     }
     this.dropOldWindows();
     this.series.add(data.operation, sample);
-    if (data.stream_id !== undefined) this.countStream(data.operation, data.stream_id);
+    if (data.stream_id !== undefined) {
+      this.countStream(data.operation, data.stream_id, {
+        source: event.source,
+        instanceId: data.instance_id,
+        ...(data.operation === 'stream_opened' ? { openedAtMs: startMs } : {}),
+      });
+    }
+    this.noteServiceStart(event);
+  }
+
+  /**
+   * Remembers a service start (any other event is ignored). Idempotent and order-free, so a
+   * partition that does not count the start's summary (tenant `_`) still learns of it.
+   */
+  noteServiceStart(event: CloudEvent): void {
+    const { data } = event;
+    if (data.operation !== 'service_started') return;
+    const atMs = Date.parse(data.started_at);
+    const latest = this.starts.get(event.source);
+    const later =
+      latest === undefined ||
+      atMs > latest.atMs ||
+      (atMs === latest.atMs && data.instance_id > latest.instanceId);
+    if (later) this.starts.set(event.source, { instanceId: data.instance_id, atMs });
   }
 
   /** Every summary, cumulative and per retained window, in a stable order. */
@@ -140,11 +187,14 @@ export class SummaryState {
     return this.series.operations();
   }
 
-  /** Upsert streams opened and not (yet) closed. */
+  /** Upsert streams opened and not (yet) closed, except those a later service start ended. */
   openStreamCount(): number {
-    let open = 0;
-    for (const count of this.openStreams.values()) if (count > 0) open += 1;
-    return open;
+    return this.countStreams(false);
+  }
+
+  /** Streams never closed whose service instance a later start of the same source replaced. */
+  endedByRestartCount(): number {
+    return this.countStreams(true);
   }
 
   toJSON(): SummaryStateJson {
@@ -156,7 +206,10 @@ export class SummaryState {
         ([start, w]) => [start, [...w].map(([k, a]) => [k, a.toJSON()] as const)] as const,
       ),
       series: this.series.toJSON(),
-      openStreams: [...this.openStreams],
+      openStreams: [...this.openStreams].map(([id, { count, origin }]) =>
+        origin === undefined ? ([id, count] as const) : ([id, count, origin] as const),
+      ),
+      starts: [...this.starts],
     };
   }
 
@@ -169,7 +222,10 @@ export class SummaryState {
     for (const [start, window] of json.windows) {
       state.windows.set(start, new Map(window.map(([k, a]) => [k, Aggregate.fromJSON(a)])));
     }
-    for (const [id, count] of json.openStreams) state.openStreams.set(id, count);
+    for (const [id, count, origin] of json.openStreams) {
+      state.openStreams.set(id, origin === undefined ? { count } : { count, origin });
+    }
+    for (const [source, start] of json.starts ?? []) state.starts.set(source, start);
     return state;
   }
 
@@ -190,16 +246,37 @@ export class SummaryState {
     for (const start of this.windows.keys()) if (start < oldest) this.windows.delete(start);
   }
 
-  private countStream(operation: Operation, streamId: string): void {
+  private countStream(operation: Operation, streamId: string, origin: StreamOrigin): void {
     const delta = operation === 'stream_opened' ? 1 : operation === 'stream_closed' ? -1 : 0;
     if (delta === 0) return;
-    const count = (this.openStreams.get(streamId) ?? 0) + delta;
+    const tracked = this.openStreams.get(streamId) ?? { count: 0 };
     this.openStreams.delete(streamId);
-    if (count !== 0) this.openStreams.set(streamId, count);
+    tracked.count += delta;
+    // The open's origin wins: it alone says when the stream began.
+    if (tracked.origin?.openedAtMs === undefined) tracked.origin = origin;
+    if (tracked.count !== 0) this.openStreams.set(streamId, tracked);
     if (this.openStreams.size > MAX_TRACKED_STREAMS) {
       const oldest = this.openStreams.keys().next();
       if (oldest.done !== true) this.openStreams.delete(oldest.value);
     }
+  }
+
+  private countStreams(endedByRestart: boolean): number {
+    let n = 0;
+    for (const { count, origin } of this.openStreams.values()) {
+      if (count > 0 && this.replaced(origin) === endedByRestart) n += 1;
+    }
+    return n;
+  }
+
+  private replaced(origin: StreamOrigin | undefined): boolean {
+    if (origin?.openedAtMs === undefined) return false;
+    const start = this.starts.get(origin.source);
+    return (
+      start !== undefined &&
+      start.instanceId !== origin.instanceId &&
+      start.atMs >= origin.openedAtMs
+    );
   }
 }
 
