@@ -14,6 +14,18 @@ export interface VectorIndexPolicy {
   readonly quietMs: number;
   /** A BTREE index on `id` is built once a table holds this many rows. */
   readonly idIndexRows: number;
+  /** The id index is rebuilt once this many rows were written since it was built. */
+  readonly idRefreshRows: number;
+  /**
+   * Vector index builds and updates wait while writes keep arriving (less than `quietMs`
+   * apart), at most this long after they became due.
+   */
+  readonly maxDeferMs: number;
+  /**
+   * Each update adds a delta segment that every search visits (LanceDB's `optimize()` as the
+   * Node binding runs it never merges them), so past this many the index is rebuilt as one.
+   */
+  readonly maxIndexSegments: number;
   /** Default HNSW search breadth (a query's `hnswEf` overrides it). */
   readonly ef: number;
   /** Candidates re-ranked with full vectors: `limit * refineFactor`. */
@@ -30,6 +42,9 @@ export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = {
   updateRows: 10_000,
   quietMs: 5_000,
   idIndexRows: 10_000,
+  idRefreshRows: 8_192,
+  maxDeferMs: 120_000,
+  maxIndexSegments: 8,
   ef: 128,
   refineFactor: 5,
 };
@@ -58,22 +73,37 @@ export interface IndexReport {
 type Phase = 'none' | 'building' | 'ready' | 'failed';
 
 /**
- * Keeps one table's indexes: builds IVF_HNSW_SQ in the background once the table crosses the
- * threshold, then folds new rows in with `optimize()` (an index update that adds a delta, never
- * a rebuild) once enough are unindexed or writes go quiet. All of it runs beside the write
- * queue: LanceDB commits an index build or an optimize concurrently with appends and merges
- * (a writer that conflicts is retried by LanceDB itself), and searches merge rows the index
- * does not cover yet with an exact scan of them, so an acknowledged point is never invisible.
+ * Keeps one table's indexes. The id index (BTREE) is built once the table is large enough and
+ * rebuilt whenever enough rows were written since: LanceDB's `mergeInsert` looks ids up in it
+ * and reads every row it does not cover in full (vectors included), so a stale id index makes
+ * each write cost more as the table grows. It takes ~0.1 s per 100k ids and runs on its own,
+ * beside the vector index work.
+ *
+ * The vector index (IVF_HNSW_SQ) is built once the table crosses the threshold, then new rows
+ * are folded in with `optimize()` (an index update that adds a delta, never a rebuild) once
+ * enough are unindexed. Both are CPU-heavy, so while writes keep arriving they wait for a
+ * pause (`quietMs`), at most `maxDeferMs`: an ingest stream is not starved by them.
+ * All of it runs beside the write queue: LanceDB commits an index build or an optimize
+ * concurrently with appends and merges, and searches merge rows the index does not cover yet
+ * with an exact scan of them, so an acknowledged point is never invisible.
  */
 export class CollectionIndexer {
   private phase: Phase = 'none';
   private hasIdIndex = false;
   private idIndexBuilding = false;
+  /** Rows written since the id index was last built (LanceDB scans them on every merge). */
+  private idStaleRows = 0;
+  private idWork: Promise<void> = Promise.resolve();
   private updating = false;
   private pendingRows = 0;
+  /** The index has more segments than the policy allows: a rebuild is due. */
+  private mergeDue = false;
+  private rows = 0;
+  /** When vector index work became due while writes kept it waiting. */
+  private dueSinceMs: number | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
   private failedAtMs = 0;
-  /** Background work on this table, one task at a time: builds and optimizes conflict. */
+  /** Vector index work on this table, one task at a time: builds and optimizes conflict. */
   private maintenance: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly distanceType: 'dot' | 'l2' | undefined;
@@ -94,10 +124,13 @@ export class CollectionIndexer {
   async start(rows: number): Promise<void> {
     const indices = await this.table.listIndices();
     this.hasIdIndex = indices.some((i) => i.name === ID_INDEX_NAME);
+    if (this.hasIdIndex) {
+      const stats = await this.table.indexStats(ID_INDEX_NAME);
+      this.idStaleRows = stats?.numUnindexedRows ?? 0;
+    }
     if (indices.some((i) => i.name === VECTOR_INDEX_NAME)) {
       this.phase = 'ready';
-      const stats = await this.table.indexStats(VECTOR_INDEX_NAME);
-      this.pendingRows = stats?.numUnindexedRows ?? 0;
+      await this.readVectorIndexStats();
     }
     this.afterWrite(rows, 0);
   }
@@ -108,24 +141,14 @@ export class CollectionIndexer {
     return { ef: params?.hnswEf ?? this.policy.ef, refineFactor: this.policy.refineFactor };
   }
 
-  /** Records a commit that left `rows` live rows and wrote `writtenRows`; starts due work. */
+  /** Records a commit that left `rows` live rows and wrote `writtenRows`; schedules due work. */
   afterWrite(rows: number, writtenRows: number): void {
     if (this.closed) return;
-    if (!this.hasIdIndex && !this.idIndexBuilding && rows >= this.policy.idIndexRows) {
-      this.idIndexBuilding = true;
-      this.background('id index build', () => this.buildIdIndex());
-    }
+    this.rows = rows;
+    this.maintainIdIndex(writtenRows);
     if (this.distanceType === undefined) return; // Manhattan: LanceDB has no such index.
-    const retry = this.phase === 'failed' && Date.now() - this.failedAtMs >= BUILD_RETRY_MS;
-    if ((this.phase === 'none' || retry) && rows >= this.policy.thresholdRows) {
-      this.phase = 'building';
-      this.background('vector index build', () => this.buildVectorIndex());
-      return;
-    }
-    if (this.phase !== 'ready') return;
-    this.pendingRows += writtenRows;
-    if (this.pendingRows >= this.policy.updateRows) this.update();
-    else if (this.pendingRows > 0) this.armQuietTimer();
+    if (this.phase === 'ready') this.pendingRows += writtenRows;
+    this.schedule();
   }
 
   /** Index status and coverage for a table holding `pointsCount` points. */
@@ -150,16 +173,20 @@ export class CollectionIndexer {
     return this.serialize(this.optimize);
   }
 
-  /** Folds pending rows into the index now; resolves once no background work is left. */
+  /** Starts deferred work now; resolves once no background work is left. */
   async settled(): Promise<void> {
     for (;;) {
       const current = this.maintenance;
+      const idWork = this.idWork;
       await current;
-      if (this.phase === 'ready' && this.pendingRows > 0 && !this.closed && !this.updating) {
-        this.update();
+      await idWork;
+      const pending =
+        this.phase === 'ready' && (this.pendingRows > 0 || this.mergeDue) && !this.updating;
+      if (!this.closed && (this.dueSinceMs !== undefined || pending)) {
+        this.startVectorWork();
         continue;
       }
-      if (this.maintenance === current) return;
+      if (this.maintenance === current && this.idWork === idWork) return;
     }
   }
 
@@ -167,6 +194,7 @@ export class CollectionIndexer {
   async stop(): Promise<void> {
     this.close();
     await this.maintenance;
+    await this.idWork;
   }
 
   /** Stops scheduling work; builds already running finish on their own. */
@@ -175,12 +203,89 @@ export class CollectionIndexer {
     clearTimeout(this.quietTimer);
   }
 
+  private maintainIdIndex(writtenRows: number): void {
+    if (this.hasIdIndex) this.idStaleRows += writtenRows;
+    if (this.idIndexBuilding) return;
+    const due = this.hasIdIndex
+      ? this.idStaleRows >= this.policy.idRefreshRows
+      : this.rows >= this.policy.idIndexRows;
+    if (!due) return;
+    this.idIndexBuilding = true;
+    const covered = this.idStaleRows;
+    this.idWork = this.table
+      .createIndex('id', { name: ID_INDEX_NAME, config: Index.btree(), replace: true })
+      .then(
+        () => {
+          this.hasIdIndex = true;
+          this.idStaleRows = Math.max(0, this.idStaleRows - covered);
+        },
+        (err: unknown) => {
+          // A concurrent commit that won (a compaction) is retried on a later write.
+          if (!this.closed && !COMMIT_CONFLICT.test(String(err))) {
+            this.onError('embedded store: id index build failed', err);
+          }
+        },
+      )
+      .finally(() => {
+        this.idIndexBuilding = false;
+      });
+  }
+
+  /** Vector index work is due: a build past the threshold, or enough unindexed rows. */
+  private vectorWorkDue(): boolean {
+    const retry = this.phase === 'failed' && Date.now() - this.failedAtMs >= BUILD_RETRY_MS;
+    if ((this.phase === 'none' || retry) && this.rows >= this.policy.thresholdRows) return true;
+    if (this.phase !== 'ready' || this.updating) return false;
+    return this.mergeDue || this.pendingRows >= this.policy.updateRows;
+  }
+
+  /** Due work starts after `quietMs` without writes, or at once when deferred too long. */
+  private schedule(): void {
+    if (this.closed) return;
+    if (this.vectorWorkDue()) {
+      const now = Date.now();
+      this.dueSinceMs ??= now;
+      if (now - this.dueSinceMs >= this.policy.maxDeferMs) return this.startVectorWork();
+    } else if (!(this.phase === 'ready' && this.pendingRows > 0)) {
+      return;
+    }
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.startVectorWork(), this.policy.quietMs);
+    this.quietTimer.unref();
+  }
+
+  private startVectorWork(): void {
+    clearTimeout(this.quietTimer);
+    this.dueSinceMs = undefined;
+    if (this.closed) return;
+    const buildable = this.phase === 'none' || this.phase === 'failed';
+    if (buildable && this.rows >= this.policy.thresholdRows) {
+      this.phase = 'building';
+      this.background('vector index build', () => this.buildVectorIndex());
+    } else if (this.phase === 'ready' && this.mergeDue && !this.updating) {
+      this.updating = true;
+      this.background('vector index merge', () => this.updateWith(() => this.createVectorIndex()));
+    } else if (this.phase === 'ready' && this.pendingRows > 0) {
+      this.update();
+    }
+  }
+
+  private createVectorIndex(): Promise<void> {
+    return this.table.createIndex('vector', {
+      name: VECTOR_INDEX_NAME,
+      config: Index.hnswSq({ distanceType: this.distanceType! }),
+    });
+  }
+
+  private async readVectorIndexStats(): Promise<void> {
+    const stats = await this.table.indexStats(VECTOR_INDEX_NAME);
+    this.pendingRows = stats?.numUnindexedRows ?? 0;
+    this.mergeDue = (stats?.numIndices ?? 1) > this.policy.maxIndexSegments;
+  }
+
   private async buildVectorIndex(): Promise<void> {
     try {
-      await this.table.createIndex('vector', {
-        name: VECTOR_INDEX_NAME,
-        config: Index.hnswSq({ distanceType: this.distanceType! }),
-      });
+      await this.createVectorIndex();
     } catch (err) {
       // Another handle on this table (a store closed mid-build, another process) committed
       // its own build first: that index serves as well as ours would have.
@@ -192,9 +297,8 @@ export class CollectionIndexer {
     }
     this.phase = 'ready';
     // Rows written during the build are not in it.
-    const stats = await this.table.indexStats(VECTOR_INDEX_NAME);
-    this.pendingRows = stats?.numUnindexedRows ?? 0;
-    if (this.pendingRows > 0) this.afterWrite(0, 0);
+    await this.readVectorIndexStats();
+    this.schedule();
   }
 
   private async hasVectorIndex(): Promise<boolean> {
@@ -202,36 +306,22 @@ export class CollectionIndexer {
     return (await this.table.listIndices()).some((i) => i.name === VECTOR_INDEX_NAME);
   }
 
-  private async buildIdIndex(): Promise<void> {
-    try {
-      await this.table.createIndex('id', { name: ID_INDEX_NAME, config: Index.btree() });
-      this.hasIdIndex = true;
-    } finally {
-      this.idIndexBuilding = false;
-    }
-  }
-
   private update(): void {
-    clearTimeout(this.quietTimer);
     if (this.updating || this.closed) return;
     this.updating = true;
     this.pendingRows = 0;
-    this.background('vector index update', async () => {
-      try {
-        await this.optimize();
-      } finally {
-        this.updating = false;
-      }
-      const stats = await this.table.indexStats(VECTOR_INDEX_NAME);
-      this.pendingRows = stats?.numUnindexedRows ?? 0;
-      if (this.pendingRows > 0) this.afterWrite(0, 0);
-    });
+    this.background('vector index update', () => this.updateWith(this.optimize));
   }
 
-  private armQuietTimer(): void {
-    clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => this.update(), this.policy.quietMs);
-    this.quietTimer.unref();
+  /** Runs an update or a merge (a rebuild the old index serves searches during). */
+  private async updateWith(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } finally {
+      this.updating = false;
+    }
+    await this.readVectorIndexStats();
+    this.schedule();
   }
 
   private serialize(work: () => Promise<void>): Promise<void> {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { LogFields, Logger } from '../../src/domain/logger.js';
 import type { Distance, Point, PointId } from '../../src/domain/types.js';
+import { connect } from '@lancedb/lancedb';
+import { VECTOR_INDEX_NAME } from '../../src/stores/embedded-index.js';
 import type { VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import type { EmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
@@ -51,6 +53,7 @@ async function openStore(errors: string[], index: Partial<VectorIndexPolicy> = P
   const options = { dataDir, index, logger };
   let store = await createEmbeddedVectorStore(options);
   return {
+    dataDir,
     get store(): EmbeddedVectorStore {
       return store;
     },
@@ -194,6 +197,97 @@ describe('embedded store vector index', () => {
         filter: { must: [{ key: 'moved', match: true }], should: [], mustNot: [] },
       });
       assert.equal(movedHit?.id, moved.id);
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('embedded index - the build waits for writes to pause; acknowledged points are found before, during and after it', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors, { ...POLICY, maxDeferMs: 600_000 });
+    try {
+      const name = uniqueCollection('index deferred');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      const first = clusteredPoints(13, 700);
+      await upsertInBatches(f.store, name, first);
+      const waiting = await f.store.getCollection(name);
+      assert.equal(waiting?.status, 'yellow', 'over the threshold, build deferred');
+      assert.equal(waiting?.indexedVectorsCount, 0);
+      for (const p of first.slice(-5)) {
+        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `point ${p.id}`);
+      }
+      // Starts the deferred build; writes go on meanwhile and each is found once acknowledged.
+      const building = f.store.maintenanceSettled(name);
+      const during = clusteredPoints(14, 300, 10_000);
+      for (let i = 0; i < during.length; i += 50) {
+        const batch = during.slice(i, i + 50);
+        await f.store.upsert(name, batch);
+        assert.equal((await topIds(f.store, name, batch[0]!.vector))[0], batch[0]!.id);
+      }
+      await building;
+      const done = await waitIndexed(f.store, name);
+      assert.equal(done.pointsCount, 1_000);
+      for (const p of [first[0]!, during[during.length - 1]!]) {
+        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `point ${p.id}`);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('embedded index - upserts replace points, never duplicate them, while the id index is rebuilt', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors, { ...POLICY, idIndexRows: 200, idRefreshRows: 150 });
+    try {
+      const name = uniqueCollection('index id refresh');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      const points = clusteredPoints(15, 1_000);
+      await upsertInBatches(f.store, name, points);
+      const again = points.map((p) => ({ ...p, payload: { round: 2 } }));
+      await upsertInBatches(f.store, name, again);
+      await f.store.maintenanceSettled(name);
+      assert.equal(await f.store.count(name, undefined, true), 1_000);
+      const second = { must: [{ key: 'round', match: 2 }], should: [], mustNot: [] };
+      assert.equal(await f.store.count(name, second, true), 1_000);
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('embedded index - delta segments past the limit are merged; search still finds every neighbour', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors, { ...POLICY, maxIndexSegments: 2 });
+    try {
+      const name = uniqueCollection('index merge');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      await upsertInBatches(f.store, name, clusteredPoints(16, 700));
+      await waitIndexed(f.store, name);
+      const db = await connect(f.dataDir);
+      const table = await db.openTable(name);
+      const segments = async () => {
+        await table.checkoutLatest();
+        return (await table.indexStats(VECTOR_INDEX_NAME))?.numIndices;
+      };
+      const seen: (number | undefined)[] = [];
+      const fresh: Point[] = [];
+      for (let round = 0; round < 3; round++) {
+        const batch = clusteredPoints(17 + round, 30, 10_000 + round * 100);
+        fresh.push(...batch);
+        await f.store.upsert(name, batch);
+        await waitIndexed(f.store, name);
+        seen.push(await segments());
+      }
+      table.close();
+      db.close();
+      // One update adds a delta (2 segments); the next would make 3, so the index is rebuilt.
+      assert.deepEqual(seen, [2, 1, 2]);
+      assert.equal((await f.store.getCollection(name))?.indexedVectorsCount, 790);
+      for (const p of fresh.filter((_, i) => i % 10 === 0)) {
+        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `point ${p.id}`);
+      }
       assert.deepEqual(errors, []);
     } finally {
       await f.cleanup();

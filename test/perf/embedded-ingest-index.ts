@@ -1,0 +1,156 @@
+// Ingest rate of one embedded collection as it crosses the vector index threshold, side by
+// side in one run: the index off (the floor the other settings are judged against), and the
+// store's default policy. Points stream in 1,024-point upserts as fast as the store takes
+// them; each setting runs in its own child process (fresh heap, fresh LanceDB thread pools).
+// Per segment: vectors/s, the index status at its end, and RSS; then the time to green.
+//
+//   node --import tsx test/perf/embedded-ingest-index.ts [points=60000] [threshold=20000] [segment=10000]
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '../../src/logging/index.js';
+import type { VectorIndexPolicy } from '../../src/stores/embedded-index.js';
+import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
+import { seededRandom } from '../helpers/points.js';
+
+const DIM = 1536;
+const BATCH = 1024;
+const CENTRES = 64;
+
+interface Segment {
+  points: number;
+  rate: number;
+  status: string;
+  indexed: number;
+  rssMb: number;
+}
+interface Run {
+  segments: Segment[];
+  greenAfterMs: number;
+  totalRate: number;
+  /** Background failures the store logged. */
+  errors: number;
+}
+
+const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>> = {
+  'no indexes': () => ({ thresholdRows: 1e12, idIndexRows: 1e12 }),
+  // Work starts as soon as it is due and the id index is only refreshed by optimize().
+  'build at once, id index stale': (threshold) => ({
+    thresholdRows: threshold,
+    maxDeferMs: 0,
+    idRefreshRows: 1e12,
+  }),
+  'store defaults': (threshold) => ({ thresholdRows: threshold }),
+};
+
+async function child(points: number, threshold: number, segment: number, setting: string) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-ingest-index-'));
+  const run: Run = { segments: [], greenAfterMs: 0, totalRate: 0, errors: 0 };
+  const store = await createEmbeddedVectorStore({
+    dataDir,
+    index: settings[setting]!(threshold),
+    logger: { ...silentLogger, error: () => void run.errors++ },
+  });
+  const random = seededRandom(42);
+  const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random());
+  const centres = Array.from({ length: CENTRES }, () => Float32Array.from({ length: DIM }, gauss));
+  const batch = (first: number) =>
+    Array.from({ length: BATCH }, (_, i) => {
+      const id = first + i;
+      const centre = centres[id % CENTRES]!;
+      return { id, vector: centre.map((c) => c + 0.6 * gauss()), payload: { n: id } };
+    });
+  try {
+    await store.createCollection('ingest', { vectorSize: DIM, distance: 'cosine' });
+    // Only upsert time counts: the rate is the store's, not the generator's.
+    let totalMs = 0;
+    let segmentMs = 0;
+    let segmentPoints = 0;
+    for (let written = 0; written < points;) {
+      const next = batch(written + 1);
+      const start = performance.now();
+      await store.upsert('ingest', next);
+      segmentMs += performance.now() - start;
+      written += BATCH;
+      segmentPoints += BATCH;
+      if (segmentPoints >= segment || written >= points) {
+        const described = await store.getCollection('ingest');
+        run.segments.push({
+          points: written,
+          rate: segmentPoints / (segmentMs / 1000),
+          status: described?.status ?? '?',
+          indexed: described?.indexedVectorsCount ?? 0,
+          rssMb: process.memoryUsage().rss / 1e6,
+        });
+        totalMs += segmentMs;
+        segmentMs = 0;
+        segmentPoints = 0;
+      }
+    }
+    run.totalRate = (Math.ceil(points / BATCH) * BATCH) / (totalMs / 1000);
+    const ingestEnd = performance.now();
+    await store.maintenanceSettled('ingest');
+    run.greenAfterMs = performance.now() - ingestEnd;
+  } finally {
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify(run));
+}
+
+async function main(): Promise<void> {
+  const [points = 60_000, threshold = 20_000, segment = 10_000] = process.argv
+    .slice(2, 5)
+    .map(Number);
+  const role = process.argv[5];
+  if (role !== undefined) return child(points, threshold, segment, role);
+  const script = fileURLToPath(import.meta.url);
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  const runs = Object.keys(settings).map((setting) => {
+    const args = ['--import', 'tsx', script, String(points), String(threshold), String(segment)];
+    const out = spawnSync(process.execPath, [...args, setting], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
+    if (out.status !== 0) throw new Error(`${setting} failed: ${out.stderr}`);
+    return { setting, run: JSON.parse(out.stdout.trim().split('\n').pop()!) as Run };
+  });
+  console.log(`vectors/s per ${segment}-point segment (threshold ${threshold}):`);
+  for (const { setting, run } of runs) {
+    console.log(`${setting}:`);
+    for (const s of run.segments) {
+      console.log(
+        `  to ${String(s.points).padStart(8)}: ${s.rate.toFixed(0).padStart(6)} vectors/s, ` +
+          `${s.status} (${s.indexed} indexed), rss ${s.rssMb.toFixed(0)} MB`,
+      );
+    }
+    console.log(
+      `  whole ingest ${run.totalRate.toFixed(0)} vectors/s; settled ${(run.greenAfterMs / 1000).toFixed(1)} s after; ${run.errors} background errors`,
+    );
+  }
+  const off = runs[0]!.run;
+  const last = (r: Run) => r.segments[r.segments.length - 1]!.rate;
+  console.log(
+    `last segment ÷ first: ${runs.map((r) => `${r.setting} ${(last(r.run) / r.run.segments[0]!.rate).toFixed(2)}`).join(', ')}`,
+  );
+  for (const { setting, run } of runs.slice(1)) {
+    console.log(
+      `whole ingest, ${setting} ÷ ${runs[0]!.setting}: ${(run.totalRate / off.totalRate).toFixed(2)}`,
+    );
+  }
+  console.log(
+    `load average at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
+await main();
