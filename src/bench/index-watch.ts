@@ -85,6 +85,25 @@ export class IndexWatch {
     };
   }
 
+  /**
+   * Stops the background sampling and reports the samples taken so far, without waiting or
+   * sampling again: what a run stopped before the wait keeps of its index curve.
+   */
+  async stopped(): Promise<IndexWatchReport> {
+    this.stopSampling = true;
+    await this.sampling;
+    const last = this.samples[this.samples.length - 1];
+    return {
+      collection: this.collection,
+      samples: this.samples,
+      max_lag: maxLag(this.samples),
+      ...(last === undefined ? {} : { at_ingest_end: last, final: last }),
+      wait_s: 0,
+      wait_limit_s: 0,
+      caught_up: last !== undefined && caughtUp(last),
+    };
+  }
+
   /** The collection's state now, recorded. */
   async sample(): Promise<IndexSample> {
     const described = await tallied(

@@ -111,7 +111,7 @@ export async function followingIngests(
   const service = figure(primary.run);
   const clientOnly = clientOnlyFigure(primaryTable, options.batchSize);
   let baselines: Baselines = { service, client_only: clientOnly, ratios: {} };
-  const segments = [segmented('service: UpsertStream, events on', primary.run.marks, options)];
+  const segments = [primarySegments(primary, options)];
   if (baselineTargets !== undefined) {
     const runs = await runBaselines(ctx, primaryTable, primaryName, baselineTargets, charts);
     results.push(...runs.results);
@@ -158,6 +158,14 @@ export async function followingIngests(
     }
   }
   return { ...charts, results, baselines, collections, segments };
+}
+
+/** The primary ingest cut into segments (kept by a run stopped before the baselines). */
+export function primarySegments(
+  primary: PrimaryIngest,
+  options: BenchContext['options'],
+): SegmentedIngest {
+  return segmented('service: UpsertStream, events on', primary.run.marks, options);
 }
 
 function segmented(

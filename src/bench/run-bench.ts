@@ -16,6 +16,7 @@ import {
   followingIngests,
   indexWait,
   primaryIngest,
+  primarySegments,
   type IngestOutcome,
   type IngestedCollection,
   type PrimaryIngest,
@@ -27,6 +28,7 @@ import type {
   CrossCheck,
   IndexWatchReport,
   ScenarioResult,
+  SegmentedIngest,
 } from './report.js';
 import { searchScenario } from './search-scenario.js';
 import { startBenchStack, type BenchStack, type NatsChoice } from './stack.js';
@@ -119,7 +121,7 @@ export async function runBench(
         ...(stack === undefined || body.ingest === undefined
           ? {}
           : { baselines: body.ingest.baselines }),
-        ingest_segments: body.ingest?.segments ?? [],
+        ingest_segments: body.ingest?.segments ?? body.primarySegments,
         ...(body.index === undefined ? {} : { index: body.index }),
         targets: evaluateTargets({
           baselines: body.ingest?.baselines,
@@ -152,6 +154,8 @@ interface ScenarioBody {
   readonly results: ScenarioResult[];
   readonly ingest: IngestOutcome | undefined;
   readonly index: IndexWatchReport | undefined;
+  /** The primary ingest's segments alone, for a run that stopped before the baselines. */
+  readonly primarySegments: SegmentedIngest[];
   readonly memory: PrimaryMemory;
   readonly accountingRows: BenchReport['accounting'];
   readonly crossCheck: CrossCheck;
@@ -185,6 +189,8 @@ async function scenarios(
       index = waited.report;
       return waited.result;
     });
+    // Stopped before or during the wait: the samples taken while ingesting still count.
+    index ??= await watched.watch.stopped();
     if (watched.collection.acked > 0) {
       await attempt(results, 'search', ctx.signal, async () => {
         const outcome = await searchScenario(ctx, watched.collection, watched.watch);
@@ -262,6 +268,7 @@ async function scenarios(
     results,
     ingest,
     index,
+    primarySegments: primary === undefined ? [] : [primarySegments(primary, ctx.options)],
     memory: {
       ...(memory.ingestMb === undefined ? {} : { ingestMb: memory.ingestMb }),
       ...(memory.primaryMb === undefined ? {} : { primaryMb: memory.primaryMb }),
