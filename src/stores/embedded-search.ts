@@ -119,8 +119,12 @@ async function nativeSearch(
     .select(options.withPayload ? ['id', 'payload', '_distance'] : ['id', '_distance']);
   const { ann } = options;
   if (ann === undefined) search = search.bypassVectorIndex();
-  // The graph search keeps at least `limit` candidates, or it would return fewer rows.
-  else search = search.ef(Math.max(ann.ef, options.limit)).refineFactor(ann.refineFactor);
+  // The graph walk hands `limit * refineFactor` candidates to the re-ranking and LanceDB
+  // refuses an ef below that ("ef must be greater than or equal to k").
+  else {
+    const candidates = options.limit * ann.refineFactor;
+    search = search.ef(Math.max(ann.ef, candidates)).refineFactor(ann.refineFactor);
+  }
   if (options.where !== undefined) search = search.where(options.where);
   const rows = (await search.toArray()) as { id: string; payload?: string; _distance: number }[];
   return rows.map((row) => ({

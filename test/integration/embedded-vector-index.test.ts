@@ -294,6 +294,33 @@ describe('embedded store vector index', () => {
     }
   });
 
+  test('embedded index - a search for more neighbours than ef covers answers them all', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors, { ...POLICY, ef: 16 });
+    try {
+      const name = uniqueCollection('index large limit');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      const points = clusteredPoints(20, 700);
+      await upsertInBatches(f.store, name, points);
+      await waitIndexed(f.store, name);
+      const vector = points[0]!.vector;
+      const exact = await f.store.search(name, {
+        vector,
+        limit: 40,
+        withPayload: false,
+        params: { exact: true },
+      });
+      const approx = await f.store.search(name, { vector, limit: 40, withPayload: false });
+      assert.equal(approx.length, 40);
+      assert.equal(approx[0]?.id, points[0]!.id);
+      const overlap = approx.filter((h) => exact.some((e) => e.id === h.id)).length;
+      assert.ok(overlap >= 36, `recall ${overlap}/40`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   test('embedded index - a filtered search returns the best matching points', async () => {
     const errors: string[] = [];
     const f = await openStore(errors);
