@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Operation } from '../domain/index.js';
 import type { Alert } from './alert-rules.js';
-import { DASHBOARD_HTML } from './dashboard-page.js';
+import { DASHBOARD_HTML, snapshotHtml } from './dashboard-page.js';
+import {
+  buildDashboardView,
+  DashboardQueryError,
+  parseDashboardQuery,
+  type DashboardQuery,
+} from './dashboard-view.js';
 import { authorize, type HttpCredentials } from './http-auth.js';
 import { closeServer, listen } from './http-listen.js';
 import type { SeriesPoint } from './series-state.js';
@@ -38,10 +44,13 @@ export interface DashboardState {
 
 /**
  * The live dashboard's HTTP server: GET / is the page, /api/state the current state as JSON,
- * /api/stream the same as server-sent events, one per `push`.
+ * /api/stream the view the page shows (for the query in its URL) as server-sent events, one per
+ * `push`; /snapshot is that view as a static page (no live connection, so a headless browser's
+ * screenshot settles) and /snapshot.json as JSON.
  */
 export class DashboardServer {
-  private readonly clients = new Set<ServerResponse>();
+  /** Live pages and the query each shows. */
+  private readonly clients = new Map<ServerResponse, DashboardQuery>();
 
   private readonly server: Server;
   private boundPort = 0;
@@ -74,12 +83,14 @@ export class DashboardServer {
   /** Sends the current state to every live page. */
   push(): void {
     if (this.clients.size === 0) return;
-    const json = JSON.stringify(this.state());
-    for (const client of this.clients) client.write(`data: ${json}\n\n`);
+    const state = this.state();
+    for (const [client, query] of this.clients) {
+      client.write(`data: ${JSON.stringify(buildDashboardView(state, query))}\n\n`);
+    }
   }
 
   async close(): Promise<void> {
-    for (const client of this.clients) client.end();
+    for (const client of this.clients.keys()) client.end();
     this.clients.clear();
     await closeServer(this.server);
   }
@@ -89,28 +100,56 @@ export class DashboardServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const path = new URL(req.url ?? '/', 'http://dashboard').pathname;
+    const url = new URL(req.url ?? '/', 'http://dashboard');
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end();
-    } else if (path === '/') {
-      res
-        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-        .end(DASHBOARD_HTML);
-    } else if (path === '/api/state') {
-      res
-        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
-        .end(JSON.stringify(this.state()));
-    } else if (path === '/api/stream') {
+      return;
+    }
+    if (url.pathname === '/') {
+      send(res, 'text/html; charset=utf-8', DASHBOARD_HTML);
+    } else if (url.pathname === '/api/state') {
+      send(res, 'application/json', JSON.stringify(this.state()));
+    } else if (VIEWS.has(url.pathname)) {
+      let query: DashboardQuery;
+      try {
+        query = parseDashboardQuery(url.searchParams);
+      } catch (err) {
+        if (!(err instanceof DashboardQueryError)) throw err;
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(err.message);
+        return;
+      }
+      this.view(url.pathname, query, req, res);
+    } else {
+      res.writeHead(404).end();
+    }
+  }
+
+  private view(
+    path: string,
+    query: DashboardQuery,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
+    const view = buildDashboardView(this.state(), query);
+    if (path === '/snapshot') {
+      send(res, 'text/html; charset=utf-8', snapshotHtml(view));
+    } else if (path === '/snapshot.json') {
+      send(res, 'application/json', JSON.stringify(view));
+    } else {
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-store',
         connection: 'keep-alive',
       });
-      res.write(`retry: 1000\ndata: ${JSON.stringify(this.state())}\n\n`);
-      this.clients.add(res);
+      res.write(`retry: 1000\ndata: ${JSON.stringify(view)}\n\n`);
+      this.clients.set(res, query);
       req.once('close', () => this.clients.delete(res));
-    } else {
-      res.writeHead(404).end();
     }
   }
+}
+
+const VIEWS: ReadonlySet<string> = new Set(['/api/stream', '/snapshot', '/snapshot.json']);
+
+function send(res: ServerResponse, contentType: string, body: string): void {
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);
 }

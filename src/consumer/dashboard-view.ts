@@ -1,0 +1,155 @@
+import { Operation } from '../domain/index.js';
+import type { Alert } from './alert-rules.js';
+import type { DashboardState } from './dashboard-server.js';
+import type { SeriesPoint } from './series-state.js';
+import type { Summary } from './summary.js';
+
+/**
+ * One colour per operation, fixed: a series keeps its colour whatever else appears or goes.
+ * A Record over every operation, so a new operation cannot be added without one.
+ */
+export const OPERATION_COLORS: Readonly<Record<Operation, string>> = {
+  [Operation.Upsert]: '#0969da',
+  [Operation.Search]: '#1a7f37',
+  [Operation.Count]: '#8250df',
+  [Operation.DeletePoints]: '#cf222e',
+  [Operation.CreateCollection]: '#bc4c00',
+  [Operation.EnsureCollection]: '#d4a72c',
+  [Operation.GetCollection]: '#0550ae',
+  [Operation.ListCollections]: '#116329',
+  [Operation.DeleteCollection]: '#a40e26',
+  [Operation.StreamOpened]: '#57606a',
+  [Operation.StreamClosed]: '#8c959f',
+  [Operation.ServiceStarted]: '#e16f24',
+};
+
+/** The time ranges the dashboard offers, counted back from the newest event. */
+export const DASHBOARD_RANGES = { '5m': 300_000, '1h': 3_600_000, all: Infinity } as const;
+export type DashboardRange = keyof typeof DASHBOARD_RANGES;
+
+/** What the viewer chose: a range and, optionally, one tenant and one collection. */
+export interface DashboardQuery {
+  readonly range: DashboardRange;
+  readonly tenant?: string;
+  readonly collection?: string;
+}
+
+/** A query parameter the dashboard cannot honour. */
+export class DashboardQueryError extends Error {
+  override readonly name = 'DashboardQueryError';
+}
+
+/** Reads `range`, `tenant` and `collection` from a URL's query; throws naming a bad one. */
+export function parseDashboardQuery(params: URLSearchParams): DashboardQuery {
+  const range = params.get('range') ?? '5m';
+  if (!Object.hasOwn(DASHBOARD_RANGES, range)) {
+    const allowed = Object.keys(DASHBOARD_RANGES).join(', ');
+    throw new DashboardQueryError(`range must be one of ${allowed}, not ${JSON.stringify(range)}`);
+  }
+  const tenant = params.get('tenant') ?? '';
+  const collection = params.get('collection') ?? '';
+  return {
+    range: range as DashboardRange,
+    ...(tenant === '' ? {} : { tenant }),
+    ...(collection === '' ? {} : { collection }),
+  };
+}
+
+/** What the page shows for one query: served on /api/stream, /snapshot and /snapshot.json. */
+export interface DashboardView {
+  readonly query: DashboardQuery;
+  /** End of the newest event shown (or generation time without events): what ranges count back from. */
+  readonly as_of: string;
+  readonly consumer: DashboardState['consumer'];
+  readonly colors: Readonly<Record<Operation, string>>;
+  /** What the filters can choose from. */
+  readonly tenants: readonly string[];
+  readonly collections: readonly string[];
+  /** Per-second series within the range (all tenants: the series are per operation). */
+  readonly series: readonly {
+    readonly operation: Operation;
+    readonly points: readonly SeriesPoint[];
+  }[];
+  /** Current window first, then older windows, newest first; by operations within each. */
+  readonly rows: readonly Summary[];
+  /** Per operation, the highest p99 among the newest window's rows shown. */
+  readonly p99_ms: readonly { readonly operation: Operation; readonly p99_ms: number }[];
+  /** Points upserted per second in the newest window, over the rows shown. */
+  readonly ingest_vectors_per_s: number;
+  readonly alerts: readonly Alert[];
+}
+
+/** The view of `state` that `query` asks for. Pure: the same state and query, the same view. */
+export function buildDashboardView(state: DashboardState, query: DashboardQuery): DashboardView {
+  const newestMs = Math.max(
+    0,
+    ...state.summaries.map((s) => Date.parse(s.last_ended_at)),
+    ...state.series.flatMap((s) => s.points.map((p) => p.t)),
+  );
+  const asOfMs = newestMs > 0 ? newestMs : Date.parse(state.generated_at);
+  const fromMs = asOfMs - DASHBOARD_RANGES[query.range];
+  const matches = (tenant: string | undefined, collection: string | undefined): boolean =>
+    (query.tenant === undefined || tenant === query.tenant) &&
+    (query.collection === undefined || collection === query.collection);
+  const inRange = (s: Summary): boolean =>
+    s.scope === 'cumulative'
+      ? query.range === 'all'
+      : Date.parse(s.window_start ?? '') + (s.window_ms ?? 0) > fromMs;
+  const rows = state.summaries.filter((s) => matches(s.tenant_id, s.collection) && inRange(s));
+  const currentStart = Math.max(0, ...rows.map(windowStartMs));
+  rows.sort(
+    (a, b) =>
+      rank(a, currentStart) - rank(b, currentStart) ||
+      windowStartMs(b) - windowStartMs(a) ||
+      b.operations - a.operations ||
+      a.operation.localeCompare(b.operation) ||
+      a.tenant_id.localeCompare(b.tenant_id) ||
+      a.collection.localeCompare(b.collection),
+  );
+  const current = rows.filter((s) => s.scope === 'window' && windowStartMs(s) === currentStart);
+  const p99 = new Map<Operation, number>();
+  for (const s of current)
+    p99.set(s.operation, Math.max(p99.get(s.operation) ?? 0, s.latency_ms.p99));
+  return {
+    query,
+    as_of: new Date(asOfMs).toISOString(),
+    consumer: state.consumer,
+    colors: OPERATION_COLORS,
+    tenants: distinct(state.summaries.map((s) => s.tenant_id)),
+    collections: distinct(
+      state.summaries
+        .filter((s) => query.tenant === undefined || s.tenant_id === query.tenant)
+        .map((s) => s.collection),
+    ),
+    series: state.series.map((s) => ({
+      operation: s.operation,
+      points: s.points.filter((p) => p.t >= fromMs),
+    })),
+    rows,
+    p99_ms: [...p99]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([operation, p99Ms]) => ({ operation, p99_ms: p99Ms })),
+    ingest_vectors_per_s: current
+      .filter((s) => s.operation === Operation.Upsert)
+      .reduce((sum, s) => sum + s.points_per_s, 0),
+    alerts: state.alerts.filter(
+      (a) =>
+        (a.tenant_id === undefined && query.tenant === undefined) ||
+        matches(a.tenant_id, a.collection),
+    ),
+  };
+}
+
+function windowStartMs(s: Summary): number {
+  return s.window_start === undefined ? 0 : Date.parse(s.window_start);
+}
+
+// The current window's rows, then older windows, then the cumulative ones.
+function rank(s: Summary, currentStart: number): number {
+  if (s.scope === 'cumulative') return 2;
+  return windowStartMs(s) === currentStart ? 0 : 1;
+}
+
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v) => v !== ''))].sort();
+}
