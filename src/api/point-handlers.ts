@@ -12,6 +12,7 @@ import { authorizeTable } from './collection-handlers.js';
 import { configRequestFromProto } from './collection-mappers.js';
 import { filterFromProto } from './filter-mapper.js';
 import {
+  fetchedPointToProto,
   idInputFromProto,
   pointInputFromProto,
   queryVectorFromProto,
@@ -22,7 +23,10 @@ import { searchParamsFromProto } from './search-params-mapper.js';
 import { handleUnary, unary, type HandlerDeps } from './unary.js';
 import { mayConfigureShared } from './operation-recorder.js';
 
-type PointHandlers = Pick<pb.VectorAdminServer, 'upsert' | 'deletePoints' | 'search' | 'count'>;
+type PointHandlers = Pick<
+  pb.VectorAdminServer,
+  'upsert' | 'deletePoints' | 'getPoints' | 'search' | 'count'
+>;
 
 /** Handlers for the unary point RPCs. */
 export function pointHandlers(
@@ -73,6 +77,18 @@ export function pointHandlers(
           const touched = await points.deletePoints(ref, ids, filterFromProto(call.request.filter));
           facts.collection = touched.collection;
           return {};
+        }),
+      deps.logger,
+    ),
+    getPoints: unary(
+      (call, callback) =>
+        handleUnary(deps, Operation.GetPoints, call, callback, async (caller, facts) => {
+          const ref = authorizeTable(collections, caller, facts, call.request);
+          const ids = idsFromProto(ref.tenantId, ref.table, call.request.ids);
+          const found = await points.getPoints(ref, ids, call.request.withVectors);
+          facts.collection = found.collection;
+          facts.points = found.points.length;
+          return { points: found.points.map(fetchedPointToProto) };
         }),
       deps.logger,
     ),

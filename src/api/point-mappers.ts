@@ -1,9 +1,10 @@
 import { endianness } from 'node:os';
 import {
   VectorAdminError,
-  type PointId,
+  type CallerPointId,
+  type FetchedPoint,
+  type FoundPoint,
   type PointInput,
-  type ScoredPoint,
 } from '../domain/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 
@@ -55,17 +56,27 @@ export function queryVectorFromProto(
   return decoded;
 }
 
-/** The wire form of a stored id. */
-export function pointIdToProto(id: PointId): pb.PointId {
-  return {
-    kind:
-      typeof id === 'number' ? { $case: 'num', value: BigInt(id) } : { $case: 'uuid', value: id },
-  };
+/** The wire form of an id as the caller wrote it. */
+export function pointIdToProto(id: CallerPointId): pb.PointId {
+  if (typeof id === 'number') return { kind: { $case: 'num', value: BigInt(id) } };
+  if (typeof id === 'string') return { kind: { $case: 'uuid', value: id } };
+  return { kind: { $case: 'recordId', value: id.recordId } };
 }
 
 /** The wire form of a search hit. */
-export function scoredPointToProto(point: ScoredPoint): pb.ScoredPoint {
+export function scoredPointToProto(point: FoundPoint): pb.ScoredPoint {
   return { id: pointIdToProto(point.id), score: point.score, payload: point.payload };
+}
+
+/** The wire form of a point read by id; vectors go out as dense floats, readable as JSON. */
+export function fetchedPointToProto(point: FetchedPoint): pb.RetrievedPoint {
+  return {
+    id: pointIdToProto(point.id),
+    payload: point.payload,
+    ...(point.vector === undefined
+      ? {}
+      : { vector: { kind: { $case: 'dense', value: { values: Array.from(point.vector) } } } }),
+  };
 }
 
 /** Bytes of vector data in a wire batch, for events and the in-flight bound. */

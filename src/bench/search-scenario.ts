@@ -134,5 +134,5 @@ async function scoreRecall(
   );
   progress.advance(1);
   progress.finish();
-  return levelRecalls(levels, samples, truths, (i) => table.pointId(i));
+  return levelRecalls(levels, samples, truths, (i) => table.recordId(i));
 }

@@ -1,17 +1,29 @@
-import { connect, vectorAdminApi, wireId } from '../client/index.js';
+import { connect, plainId, vectorAdminApi, wireId } from '../client/index.js';
 import type { Config } from '../config/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import { CLIENT_OPTIONS, UsageError, parse, required } from './args.js';
 import { clientOptions } from './client-options.js';
 import { filterFromJson } from './filter-json.js';
-import { toJson } from './format.js';
+import { formatTable, toJson } from './format.js';
 
-/** The command's flags (also what its --help lists). */
-export const POINTS_OPTIONS = {
-  ...CLIENT_OPTIONS,
+const ID_OPTIONS = {
   table: { type: 'string' },
+  id: { type: 'string', multiple: true },
   ids: { type: 'string' },
+} as const;
+
+/** `points delete` flags (also what its --help lists). */
+export const POINTS_DELETE_OPTIONS = {
+  ...CLIENT_OPTIONS,
+  ...ID_OPTIONS,
   filter: { type: 'string' },
+} as const;
+
+/** `points get` flags (also what its --help lists). */
+export const POINTS_GET_OPTIONS = {
+  ...CLIENT_OPTIONS,
+  ...ID_OPTIONS,
+  'with-vectors': { type: 'boolean', default: false },
 } as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,27 +34,83 @@ export function idFromText(text: string): pb.PointId {
   return UUID.test(text) ? wireId({ uuid: text }) : wireId({ recordId: text });
 }
 
-/** `vector-admin points delete --table T [--ids a,b] [--filter JSON]`. */
+/** The ids of `--id` (repeatable) and `--ids a,b`. */
+function idsFrom(values: { id?: string[] | undefined; ids?: string | undefined }): pb.PointId[] {
+  return [...(values.id ?? []), ...(values.ids ?? '').split(',')]
+    .map((id) => id.trim())
+    .filter((id) => id !== '')
+    .map(idFromText);
+}
+
+/** `vector-admin points delete|get --table T ...`. */
 export async function pointsCommand(
   argv: string[],
   config: Config,
   out: (text: string) => void,
 ): Promise<void> {
-  const { values, positionals } = parse(argv, POINTS_OPTIONS);
-  if (positionals[0] !== 'delete') throw new UsageError('points needs: delete');
+  const action = argv[0];
+  if (action === 'delete') return deletePoints(argv.slice(1), config, out);
+  if (action === 'get') return getPoints(argv.slice(1), config, out);
+  throw new UsageError('points needs: delete or get');
+}
+
+/** `points delete --table T [--id X]... [--ids a,b] [--filter JSON]`. */
+async function deletePoints(
+  argv: string[],
+  config: Config,
+  out: (text: string) => void,
+): Promise<void> {
+  const { values } = parse(argv, POINTS_DELETE_OPTIONS);
   const table = required(values.table, 'table');
-  const ids = (values.ids ?? '')
-    .split(',')
-    .map((id) => id.trim())
-    .filter((id) => id !== '')
-    .map(idFromText);
+  const ids = idsFrom(values);
   const filter = filterFromJson(values.filter);
   if (ids.length === 0 && filter === undefined)
-    throw new UsageError('points delete needs --ids and/or --filter');
+    throw new UsageError('points delete needs --id or --ids and/or --filter');
   const connection = connect(clientOptions(config, values));
   try {
     await vectorAdminApi(connection).deletePoints({ tenantId: values.tenant, table, ids, filter });
     out(values.json ? toJson({ deleted: true, ids: ids.length }) : 'deleted');
+  } finally {
+    connection.close();
+  }
+}
+
+/** `points get --table T --id X [--id Y]... [--with-vectors]`: ids not stored are left out. */
+async function getPoints(
+  argv: string[],
+  config: Config,
+  out: (text: string) => void,
+): Promise<void> {
+  const { values } = parse(argv, POINTS_GET_OPTIONS);
+  const table = required(values.table, 'table');
+  const ids = idsFrom(values);
+  if (ids.length === 0) throw new UsageError('points get needs --id (or --ids)');
+  const connection = connect(clientOptions(config, values));
+  try {
+    const { points } = await vectorAdminApi(connection).getPoints({
+      tenantId: values.tenant,
+      table,
+      ids,
+      withVectors: values['with-vectors'],
+    });
+    const rows = points.map((p) => ({
+      id: plainId(p.id),
+      payload: p.payload ?? {},
+      ...(p.vector?.kind?.$case === 'dense' ? { vector: p.vector.kind.value.values } : {}),
+    }));
+    if (values.json) return out(toJson(rows));
+    const headers = values['with-vectors'] ? ['ID', 'PAYLOAD', 'VECTOR'] : ['ID', 'PAYLOAD'];
+    out(
+      formatTable(
+        headers,
+        rows.map((r) => [
+          String(r.id),
+          JSON.stringify(r.payload),
+          ...('vector' in r ? [JSON.stringify(r.vector)] : []),
+        ]),
+      ),
+    );
+    if (rows.length < ids.length) out(`${ids.length - rows.length} not found`);
   } finally {
     connection.close();
   }

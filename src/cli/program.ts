@@ -4,7 +4,7 @@ import { BENCH_OPTIONS } from './bench-command.js';
 import type { Options } from './args.js';
 import { COLLECTION_OPTIONS } from './collections-command.js';
 import { INGEST_OPTIONS } from './ingest-command.js';
-import { POINTS_OPTIONS } from './points-command.js';
+import { POINTS_DELETE_OPTIONS, POINTS_GET_OPTIONS } from './points-command.js';
 import { QUERY_OPTIONS } from './query-commands.js';
 
 /** What a command runs: the arguments after its name(s), already checked against its flags. */
@@ -38,7 +38,9 @@ const FLAG_HELP: Record<string, string> = {
   filter: 'payload filter JSON: {"must":[{"key":"state","match":"open"}]}',
   payload: 'include payloads in the results',
   exact: 'exact count (default)',
+  id: 'a point id, repeatable: a number, a UUID, anything else is a record id',
   ids: 'comma-separated point ids: numbers, UUIDs, anything else is a record id',
+  'with-vectors': "include each point's vector (normalized for cosine collections)",
   'batch-size': 'points per batch (default 256)',
   window: 'batches in flight before waiting for acks (default 8)',
   encoding: 'f32le (fast) or dense',
@@ -146,13 +148,22 @@ export function buildProgram(argv: readonly string[], run: Runner): Command {
     leaf(argv, collections, name, summary, COLLECTION_OPTIONS, CLIENT_ENV, (rest) =>
       run('collections', [name, ...rest]),
     );
-  const points = program.command('points').description('delete points by id or filter');
+  const points = program.command('points').description('read points by id, delete points');
+  leaf(
+    argv,
+    points,
+    'get',
+    'read points by id, under the ids they were written with; ids not stored are left out',
+    POINTS_GET_OPTIONS,
+    CLIENT_ENV,
+    (rest) => run('points', ['get', ...rest]),
+  );
   leaf(
     argv,
     points,
     'delete',
     'delete points by ids and/or filter',
-    POINTS_OPTIONS,
+    POINTS_DELETE_OPTIONS,
     CLIENT_ENV,
     (rest) => run('points', ['delete', ...rest]),
   );

@@ -42,6 +42,7 @@ export function vectorAdminApi(connection: Connection) {
       call(connection, raw.deleteCollection.bind(raw), r),
     upsert: (r: pb.UpsertRequest) => call(connection, raw.upsert.bind(raw), r),
     deletePoints: (r: pb.DeletePointsRequest) => call(connection, raw.deletePoints.bind(raw), r),
+    getPoints: (r: pb.GetPointsRequest) => call(connection, raw.getPoints.bind(raw), r),
     search: (r: pb.SearchRequest) => call(connection, raw.search.bind(raw), r),
     count: (r: pb.CountRequest) => call(connection, raw.count.bind(raw), r),
   };

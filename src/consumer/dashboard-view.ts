@@ -13,6 +13,7 @@ export const OPERATION_COLORS: Readonly<Record<Operation, string>> = {
   [Operation.Search]: '#1a7f37',
   [Operation.Count]: '#8250df',
   [Operation.DeletePoints]: '#cf222e',
+  [Operation.GetPoints]: '#bf3989',
   [Operation.CreateCollection]: '#bc4c00',
   [Operation.EnsureCollection]: '#d4a72c',
   [Operation.GetCollection]: '#0550ae',

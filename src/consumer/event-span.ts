@@ -47,6 +47,7 @@ const RPC_METHODS: Record<Operation, string> = {
   delete_collection: 'DeleteCollection',
   upsert: 'Upsert',
   delete_points: 'DeletePoints',
+  get_points: 'GetPoints',
   search: 'Search',
   count: 'Count',
   stream_opened: 'UpsertStream',

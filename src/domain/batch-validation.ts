@@ -1,4 +1,5 @@
 import { ErrorCode, VectorAdminError } from './errors.js';
+import { storedPayload } from './caller-points.js';
 import { canonicalUuid, numericId, recordUuid } from './point-id.js';
 import { RESERVED_KEY_PREFIX, isReservedKey } from './shared-points.js';
 import type { Payload, Point, PointId } from './types.js';
@@ -69,7 +70,8 @@ export function validateBatch(
       fail('payload', `is ${size} bytes as JSON, more than the limit of ${limits.maxPayloadBytes}`);
     }
     if (id !== undefined && vector !== undefined && errors.length === 0) {
-      points.push({ id, vector, payload: input.payload });
+      const recordId = input.id?.kind === 'record' ? input.id.value : undefined;
+      points.push({ id, vector, payload: storedPayload(recordId, input.payload) });
     }
   });
   return errors.length > 0 ? { ok: false, errors } : { ok: true, points, payloadBytes };

@@ -2,9 +2,12 @@ export { ErrorCode, VectorAdminError, hasErrorCode } from './errors.js';
 export type { FieldViolation, VectorAdminErrorOptions } from './errors.js';
 export { Distance, IndexStatus, PayloadIndexType, Tenancy } from './types.js';
 export type {
+  CallerPointId,
   CollectionConfig,
   Condition,
+  FetchedPoint,
   Filter,
+  FoundPoint,
   HnswConfig,
   MatchValue,
   Payload,
@@ -37,6 +40,7 @@ export {
 export type { CollectionRef } from './naming.js';
 export { canonicalUuid, numericId, pointIdFromKey, pointIdKey, recordUuid } from './point-id.js';
 export { resolvePointId, validateBatch } from './batch-validation.js';
+export { RECORD_ID_KEY } from './caller-points.js';
 export type { BatchLimits, BatchValidation, PointError, PointInput } from './batch-validation.js';
 export { ApiKeys } from './api-keys.js';
 export type { Principal } from './api-keys.js';

@@ -11,20 +11,21 @@ import type { CollectionRef } from './naming.js';
 import type { Placement } from './placement.js';
 import { TenantWriteBudget } from './tenant-write-budget.js';
 import type { VectorStore } from './ports.js';
+import { callerPoint, ownedBy } from './caller-points.js';
 import {
   assertNoReservedFilterKeys,
-  fromSharedHit,
   sharedPointId,
   tenantFilter,
   toSharedPoint,
 } from './shared-points.js';
 import { validateSearchParams } from './search-params.js';
 import type {
+  FetchedPoint,
   Filter,
+  FoundPoint,
   Point,
   PointId,
   PointSelector,
-  ScoredPoint,
   SearchParams,
   SearchQuery,
 } from './types.js';
@@ -153,7 +154,7 @@ export class PointService {
     filter: Filter | undefined,
     withPayload: boolean,
     params?: SearchParams,
-  ): Promise<Touched & { readonly points: ScoredPoint[] }> {
+  ): Promise<Touched & { readonly points: FoundPoint[] }> {
     assertNoReservedFilterKeys(filter);
     const checkedParams = validateSearchParams(params);
     const placement = await this.collections.placementForWrite(ref, undefined);
@@ -170,30 +171,58 @@ export class PointService {
     if (effective > this.limits.maxSearchLimit) {
       throw VectorAdminError.invalidField('limit', `must be at most ${this.limits.maxSearchLimit}`);
     }
+    const shared = placement.kind === 'shared' ? placement : undefined;
+    const scope = shared === undefined ? filter : tenantFilter(shared.tenantId, filter);
     const query: SearchQuery = {
       vector,
       limit: effective,
-      withPayload,
+      // The payload always comes back: it holds the caller's id (a record id, a shared
+      // table's own id).
+      withPayload: true,
+      ...(scope === undefined ? {} : { filter: scope }),
       ...(checkedParams === undefined ? {} : { params: checkedParams }),
     };
-    if (placement.kind === 'own') {
-      const points = await this.guard(ref, () =>
-        this.store.search(placement.name, filter === undefined ? query : { ...query, filter }),
+    const hits = await this.guard(ref, () => this.store.search(placement.name, query));
+    const points = hits.map((hit): FoundPoint => {
+      const seen = callerPoint(hit.id, hit.payload ?? {}, shared !== undefined);
+      return withPayload ? { ...seen, score: hit.score } : { id: seen.id, score: hit.score };
+    });
+    return { points, collection: placement.name };
+  }
+
+  /**
+   * The stored points among `ids`, as Qdrant's retrieve: ids not stored are left out, each
+   * point comes once, in the order of its first mention, under the id it was written with.
+   */
+  async getPoints(
+    ref: CollectionRef,
+    ids: readonly PointId[],
+    withVectors: boolean,
+  ): Promise<Touched & { readonly points: FetchedPoint[] }> {
+    if (ids.length === 0) throw VectorAdminError.invalidField('ids', 'give at least one id');
+    if (ids.length > this.limits.maxPoints) {
+      throw VectorAdminError.invalidField(
+        'ids',
+        `has ${ids.length} ids, more than the limit of ${this.limits.maxPoints}`,
       );
-      return { points, collection: placement.name };
     }
-    // The payload always comes back: it holds the tenant's own id.
-    const hits = await this.guard(ref, () =>
-      this.store.search(placement.name, {
-        ...query,
+    const placement = await this.collections.placementForWrite(ref, undefined);
+    const shared = placement.kind === 'shared' ? placement : undefined;
+    const stored = shared === undefined ? ids : ids.map((id) => sharedPointId(shared.tenantId, id));
+    const found = await this.guard(ref, () =>
+      this.store.retrieve(placement.name, {
+        ids: stored,
         withPayload: true,
-        filter: tenantFilter(placement.tenantId, filter),
+        withVector: withVectors,
       }),
     );
-    return {
-      points: hits.map((hit) => fromSharedHit(hit, withPayload)),
-      collection: placement.name,
-    };
+    const points = found
+      .filter((point) => shared === undefined || ownedBy(point.payload, shared.tenantId))
+      .map((point): FetchedPoint => {
+        const seen = callerPoint(point.id, point.payload ?? {}, shared !== undefined);
+        return point.vector === undefined ? seen : { ...seen, vector: point.vector };
+      });
+    return { points, collection: placement.name };
   }
 
   /** Points matching the filter. */

@@ -94,6 +94,7 @@ export const Operation = {
   DeleteCollection: 'delete_collection',
   Upsert: 'upsert',
   DeletePoints: 'delete_points',
+  GetPoints: 'get_points',
   Search: 'search',
   Count: 'count',
   StreamOpened: 'stream_opened',

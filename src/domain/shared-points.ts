@@ -1,6 +1,6 @@
 import { VectorAdminError, type FieldViolation } from './errors.js';
 import { pointIdKey, recordUuid } from './point-id.js';
-import type { Condition, Filter, Payload, Point, PointId, ScoredPoint } from './types.js';
+import type { Condition, Filter, Payload, Point, PointId } from './types.js';
 
 /** Payload keys starting with this are the service's; clients may not write or filter on them. */
 export const RESERVED_KEY_PREFIX = '_va_';
@@ -37,16 +37,6 @@ export function tenantFilter(tenantId: string, filter?: Filter): Filter {
   const own: Condition = { key: TENANT_KEY, match: tenantId };
   if (filter === undefined) return { must: [own], should: [], mustNot: [] };
   return { ...filter, must: [own, ...filter.must] };
-}
-
-/** A hit from a shared collection as the tenant sees it: its own id, no reserved keys. */
-export function fromSharedHit(hit: ScoredPoint, withPayload: boolean): ScoredPoint {
-  const original = hit.payload?.[ORIGINAL_ID_KEY];
-  if (typeof original !== 'number' && typeof original !== 'string') {
-    throw new VectorAdminError('internal', 'a shared collection holds a point without its id');
-  }
-  if (!withPayload) return { id: original, score: hit.score };
-  return { id: original, score: hit.score, payload: withoutReservedKeys(hit.payload ?? {}) };
 }
 
 /** The payload without the service's keys. */

@@ -65,6 +65,23 @@ export interface ScoredPoint {
   readonly payload?: Payload;
 }
 
+/** A point id as the caller wrote it: a record id comes back as itself, not as its UUID. */
+export type CallerPointId = PointId | { readonly recordId: string };
+
+/** A search hit as the caller sees it. */
+export interface FoundPoint {
+  readonly id: CallerPointId;
+  readonly score: number;
+  readonly payload?: Payload;
+}
+
+/** A point read back by id, as the caller sees it. */
+export interface FetchedPoint {
+  readonly id: CallerPointId;
+  readonly payload: Payload;
+  readonly vector?: Float32Array;
+}
+
 /** Which points `retrieve` reads back, and what of them. */
 export interface RetrieveQuery {
   readonly ids: readonly PointId[];

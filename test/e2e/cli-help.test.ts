@@ -61,6 +61,10 @@ describe('cli help', () => {
       [/--ids/, /--filter/],
     ],
     [
+      ['points', 'get', '--help'],
+      [/--id <value>/, /--with-vectors/, /VECTORADMIN_API_KEY/],
+    ],
+    [
       ['ingest', '--help'],
       [/--batch-size/, /<file>/],
     ],

@@ -173,6 +173,71 @@ describe('cli', () => {
     assert.match(neither.stderr ?? '', /--ids and\/or --filter/);
   });
 
+  test('cli - points get and search answer with the record ids the rows were written with', async () => {
+    const table = uniqueTable('get');
+    const file = path.join(dir, 'get.jsonl');
+    const rows = [0, 1, 2].map((i) =>
+      JSON.stringify({ record_id: `WI-${i}`, vector: [3, i + 1], payload: { n: i } }),
+    );
+    await writeFile(file, `${rows.join('\n')}\n`);
+    const ingest = await cli([
+      'ingest',
+      file,
+      '--table',
+      table,
+      '--size',
+      '2',
+      '--distance',
+      'euclid',
+    ]);
+    assert.equal(ingest.code, 0, ingest.stderr);
+    const got = await cli([
+      'points',
+      'get',
+      '--table',
+      table,
+      '--id',
+      'WI-2',
+      '--id',
+      '404',
+      '--ids',
+      'WI-0',
+      '--with-vectors',
+      '--json',
+    ]);
+    assert.equal(got.code, 0, got.stderr);
+    assert.deepEqual(JSON.parse(got.stdout), [
+      { id: 'WI-2', payload: { n: 2 }, vector: [3, 3] },
+      { id: 'WI-0', payload: { n: 0 }, vector: [3, 1] },
+    ]);
+    const shown = await cli(['points', 'get', '--table', table, '--id', 'WI-1', '--id', 'nope']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^ID\s+PAYLOAD\n/);
+    assert.match(shown.stdout, /\nWI-1\s+\{"n":1\}\n/);
+    assert.match(shown.stdout, /1 not found/);
+    const hits = await cli([
+      'search',
+      '--table',
+      table,
+      '--vector',
+      '[3, 1.9]',
+      '--limit',
+      '2',
+      '--json',
+    ]);
+    assert.deepEqual(
+      (JSON.parse(hits.stdout) as { id: unknown }[]).map((h) => h.id),
+      ['WI-1', 'WI-0'],
+    );
+    const none = await cli(['points', 'get', '--table', table]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr ?? '', /--id/);
+    const help = await cli(['points', 'get', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /--with-vectors/);
+    assert.match(help.stdout, /--id <value>/);
+  });
+
   test('cli - ingest names the file and line of every bad record and exits 1', async () => {
     const table = uniqueTable('bad');
     const file = path.join(dir, 'bad.jsonl');

@@ -61,6 +61,7 @@ export function intruderOpArb(target: Target): fc.Arbitrary<IntruderOp> {
       'upsert',
       'stream',
       'deletePoints',
+      'getPoints',
       'search',
       'count',
     ),
@@ -141,6 +142,8 @@ export async function runIntruderOp(
           filter: filter ?? filters[1],
         }),
       );
+    case 'getPoints':
+      return outcome(api.getPoints({ tenantId, table, ids, withVectors: true }));
     case 'search':
       return outcome(
         api.search({

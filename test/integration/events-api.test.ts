@@ -68,11 +68,12 @@ describe('events api', () => {
       withPayload: false,
     });
     await api.count({ tenantId: '', table, filter: undefined, exact: true });
+    await api.getPoints({ tenantId: '', table, ids: [wireId(0), wireId(99)], withVectors: false });
     await api.deletePoints({ tenantId: '', table, ids: [wireId(0)], filter: undefined });
     await api.getCollection({ tenantId: '', table: 'missing' }).catch((e: ServiceError) => e);
     await api.getCollection({ tenantId: bob, table }).catch((e: ServiceError) => e);
     await api.deleteCollection({ tenantId: '', table });
-    const events = await readAllEvents(nats.url, STREAM, 16);
+    const events = await readAllEvents(nats.url, STREAM, 17);
     assert.deepEqual(tally(events), {
       'create_collection:ok': 1,
       'ensure_collection:ok': 1,
@@ -85,6 +86,7 @@ describe('events api', () => {
       'stream_closed:ok': 1,
       'search:ok': 1,
       'count:ok': 1,
+      'get_points:ok': 1,
       'delete_points:ok': 1,
       'delete_collection:ok': 1,
     });
@@ -105,6 +107,8 @@ describe('events api', () => {
       (e) => e.data.operation === 'upsert' && e.data.stream_id !== undefined,
     );
     assert.deepEqual(streamed.map((e) => e.data.seq).sort(), ['1', '2', '3']);
+    const got = events.find((e) => e.data.operation === 'get_points');
+    assert.equal(got?.data.points, 1, 'a get counts the points it found');
   });
 
   test('events api - a caller traceparent is continued in the event', async () => {

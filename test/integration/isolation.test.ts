@@ -184,7 +184,7 @@ test('isolation - no sequence of calls with one tenant key reads, counts, finds,
   await reportReliability({
     kind: 'isolation',
     test: 'one tenant key against another tenant',
-    what: `${sequences} random sequences of up to 15 calls (all ten RPCs incl. streams) with the intruder's key, aimed at the victim's id and look-alikes, its own and shared table names, ids, owner and secret values, and the reserved _va_tenant key`,
+    what: `${sequences} random sequences of up to 15 calls (all eleven RPCs incl. streams) with the intruder's key, aimed at the victim's id and look-alikes, its own and shared table names, ids, owner and secret values, and the reserved _va_tenant key`,
     checked:
       "no response carries the victim's payload, collection names or id; other tenant ids are PERMISSION_DENIED; victim-targeted counts are 0 and searches empty; the victim's list, counts and search results unchanged after every sequence; victim subject events = victim calls; intruder events never mention the victim",
     figures: {

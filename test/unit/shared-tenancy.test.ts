@@ -12,11 +12,11 @@ import {
   ORIGINAL_ID_KEY,
   TENANT_KEY,
   assertNoReservedFilterKeys,
-  fromSharedHit,
   sharedPointId,
   tenantFilter,
   toSharedPoint,
 } from '../../src/domain/shared-points.js';
+import { RECORD_ID_KEY, callerPoint } from '../../src/domain/caller-points.js';
 
 const tenantArb = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,20}$/);
 const tableArb = fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/);
@@ -71,14 +71,53 @@ test('shared tenancy points - stored form carries tenant and id, and a hit maps 
   const stored = toSharedPoint('acme', { id: 7, vector, payload: { kind: 'a' } });
   assert.equal(stored.id, sharedPointId('acme', 7));
   assert.deepEqual(stored.payload, { kind: 'a', [TENANT_KEY]: 'acme', [ORIGINAL_ID_KEY]: 7 });
-  const hit = { id: stored.id, score: 0.5, payload: stored.payload };
-  assert.deepEqual(fromSharedHit(hit, true), { id: 7, score: 0.5, payload: { kind: 'a' } });
-  assert.deepEqual(fromSharedHit(hit, false), { id: 7, score: 0.5 });
+  assert.deepEqual(callerPoint(stored.id, stored.payload, true), { id: 7, payload: { kind: 'a' } });
   assert.throws(
-    () => fromSharedHit({ id: stored.id, score: 1, payload: {} }, false),
+    () => callerPoint(stored.id, {}, true),
     (e) => e instanceof VectorAdminError && e.code === 'internal',
   );
 });
+
+test('caller ids - a point written by record id answers with the record id, on every table', () => {
+  const [written] = okPoints(
+    validateBatch('acme', 'items', [recordInput('WI-0', { kind: 'a' })], 2, LIMITS),
+  );
+  assert.deepEqual(written?.payload, { kind: 'a', [RECORD_ID_KEY]: 'WI-0' });
+  assert.deepEqual(callerPoint(written.id, written.payload, false), {
+    id: { recordId: 'WI-0' },
+    payload: { kind: 'a' },
+  });
+  const shared = toSharedPoint('acme', written);
+  assert.deepEqual(callerPoint(shared.id, shared.payload, true), {
+    id: { recordId: 'WI-0' },
+    payload: { kind: 'a' },
+  });
+  // Numbers and UUIDs come back as they were, with nothing added to their payload.
+  const [numbered] = okPoints(
+    validateBatch(
+      'acme',
+      'items',
+      [{ ...recordInput('x', {}), id: { kind: 'num', value: 5n } }],
+      2,
+      LIMITS,
+    ),
+  );
+  assert.deepEqual(numbered?.payload, {});
+  assert.deepEqual(callerPoint(numbered.id, numbered.payload, false), { id: 5, payload: {} });
+});
+
+function recordInput(recordId: string, payload: Record<string, unknown>) {
+  return {
+    id: { kind: 'record' as const, value: recordId },
+    vector: Float32Array.of(1, 2),
+    payload,
+  };
+}
+
+function okPoints(result: ReturnType<typeof validateBatch>) {
+  assert.ok(result.ok, 'batch accepted');
+  return result.points;
+}
 
 test('shared tenancy filters - the tenant condition joins must and keeps should and must_not', () => {
   const own = { key: TENANT_KEY, match: 'acme' };
