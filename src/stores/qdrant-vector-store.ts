@@ -232,7 +232,7 @@ export class QdrantVectorStore implements VectorStore {
     }));
   }
 
-  /** Qdrant's retrieve; answers are put back in the order asked, each id once. */
+  /** Qdrant's retrieve, put back in the order asked, each id once (see docs/PLATFORM.md). */
   async retrieve(name: string, query: RetrieveQuery): Promise<RetrievedPoint[]> {
     const ids = uniqueIds(query.ids);
     if (ids.length === 0) return [];
