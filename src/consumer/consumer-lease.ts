@@ -97,6 +97,7 @@ export class ConsumerLease {
     let bucket: LeaseBucket = await openLeaseBucket(options);
     const me = holderOf(options.dataDir);
     let announced = false;
+    let failingSince: number | undefined;
     for (;;) {
       signal?.throwIfAborted();
       const sentAt = performance.now();
@@ -104,16 +105,28 @@ export class ConsumerLease {
       try {
         const fault = await leaseBucketFault(options.nc, key);
         take = fault === undefined ? await tryTake(bucket.kv, key, me) : { fault };
-        if (take.fault !== undefined) {
-          bucket = await rebuildLeaseBucket(options, take.fault);
-          // Holders under the old bucket fail their next renewal and stop committing by then.
-          await sleep(bucket.ttlMs / 2, undefined, signal ? { signal } : {});
-          continue;
-        }
+        failingSince = undefined;
       } catch (err) {
         if (signal?.aborted === true) throw err;
         // NATS restarting or slow: a standby keeps waiting rather than dying.
         logger.debug('cannot read the consumer lease yet', { key, err });
+        failingSince ??= sentAt;
+        // A whole TTL of failures: a bucket that cannot take writes (sealed, say) is rebuilt;
+        // with NATS away the rebuild fails too, and is tried again a TTL later.
+        if (sentAt - failingSince > bucket.ttlMs) {
+          take = { fault: `the lease could not be taken for a whole TTL: ${String(err)}` };
+          failingSince = undefined;
+        }
+      }
+      if (take.fault !== undefined) {
+        try {
+          bucket = await rebuildLeaseBucket(options, take.fault);
+        } catch (err) {
+          if (signal?.aborted === true) throw err;
+          logger.warn('cannot rebuild the consumer lease bucket yet', { err });
+          await sleep(Math.max(50, bucket.ttlMs / 4), undefined, signal ? { signal } : {});
+        }
+        continue;
       }
       if (take.revision !== undefined) {
         if (announced) logger.info('took over the consumer lease', { key });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NatsError, type JetStreamManager, type KV, type NatsConnection } from 'nats';
 import { VectorAdminError, type Logger } from '../domain/index.js';
 
@@ -25,6 +26,8 @@ export interface LeaseBucketOptions {
   readonly ttlMs: number;
   readonly replicas: number;
   readonly logger: Logger;
+  /** Gives up waiting when aborted (the process is stopping). */
+  readonly signal?: AbortSignal;
 }
 
 /** The bucket and the TTL every process agrees on (the bucket's own). */
@@ -33,10 +36,22 @@ export interface LeaseBucket {
   readonly ttlMs: number;
 }
 
-/** Opens the lease bucket, creating it when missing. */
+/**
+ * Opens the lease bucket, creating it when missing, and rebuilding it when it cannot hold a
+ * lease: no max_age (a dead holder's key would never expire) or sealed (no key can be written;
+ * sealing also drops max_age).
+ */
 export async function openLeaseBucket(options: LeaseBucketOptions): Promise<LeaseBucket> {
+  const { bucket, fault } = await openOnce(options);
+  return fault === undefined ? bucket : rebuildLeaseBucket(options, fault);
+}
+
+async function openOnce(
+  options: LeaseBucketOptions,
+): Promise<{ bucket: LeaseBucket; fault?: string }> {
   let kv: KV;
   let ttlMs: number;
+  let sealed: boolean;
   try {
     kv = await options.nc.jetstream().views.kv(LEASE_BUCKET, {
       history: 1,
@@ -44,7 +59,9 @@ export async function openLeaseBucket(options: LeaseBucketOptions): Promise<Leas
       replicas: options.replicas,
       max_bytes: LEASE_BUCKET_BYTES,
     });
-    ttlMs = (await kv.status()).ttl;
+    const status = await kv.status();
+    ttlMs = status.ttl;
+    sealed = status.streamInfo.config.sealed === true;
   } catch (err) {
     if (errCode(err) !== INSUFFICIENT_RESOURCES) throw err;
     throw new VectorAdminError(
@@ -53,11 +70,10 @@ export async function openLeaseBucket(options: LeaseBucketOptions): Promise<Leas
       { cause: err },
     );
   }
+  if (sealed) return { bucket: { kv, ttlMs }, fault: 'the bucket is sealed' };
   if (!(ttlMs > 0)) {
-    throw new VectorAdminError(
-      'failed_precondition',
-      `the consumer lease bucket ${LEASE_BUCKET} has no max_age, so a dead holder's lease would never expire; delete it (nats kv rm ${LEASE_BUCKET}) while no consumer runs`,
-    );
+    const fault = "the bucket has no max_age, so a dead holder's key would never expire";
+    return { bucket: { kv, ttlMs }, fault };
   }
   if (ttlMs !== options.ttlMs) {
     options.logger.warn(
@@ -65,7 +81,7 @@ export async function openLeaseBucket(options: LeaseBucketOptions): Promise<Leas
       { bucket: LEASE_BUCKET, bucketTtlMs: ttlMs, configuredTtlMs: options.ttlMs },
     );
   }
-  return { kv, ttlMs };
+  return { bucket: { kv, ttlMs } };
 }
 
 /**
@@ -90,9 +106,8 @@ export async function leaseBucketFault(
 }
 
 /**
- * Deletes the bucket's stream and makes a new one. Every holder under the old bucket fails
- * its next renewal and stops committing within TTL/2, so the caller waits that long before
- * taking the lease in the new one.
+ * Deletes the bucket's stream and makes a new one, then waits TTL/2: every holder under the
+ * old bucket fails its next renewal and has stopped committing by then.
  */
 export async function rebuildLeaseBucket(
   options: LeaseBucketOptions,
@@ -106,7 +121,15 @@ export async function rebuildLeaseBucket(
   await jsm.streams.delete(LEASE_STREAM).catch((err: unknown) => {
     if (errCode(err) !== STREAM_NOT_FOUND) throw err;
   });
-  return openLeaseBucket(options);
+  const { bucket, fault } = await openOnce(options);
+  if (fault !== undefined) {
+    throw new VectorAdminError(
+      'failed_precondition',
+      `the rebuilt lease bucket ${LEASE_BUCKET} is unusable: ${fault}`,
+    );
+  }
+  await sleep(bucket.ttlMs / 2, undefined, options.signal ? { signal: options.signal } : {});
+  return bucket;
 }
 
 export function errCode(err: unknown): number | undefined {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type JetStreamClient, type NatsConnection } from 'nats';
+import { connect, type JetStreamClient, type NatsConnection, type StreamUpdateConfig } from 'nats';
 import { LEASE_BUCKET, SummaryState, readSummaries } from '../../src/consumer/index.js';
 import type { Config } from '../../src/config/index.js';
 import { eventRun, publishEvents } from '../helpers/consumer-events.js';
@@ -108,6 +108,26 @@ test('consumer lease - a bucket holding several never-expiring leases on one key
     );
   });
   assert.match(log, /the consumer lease bucket cannot be trusted; rebuilding it/);
+});
+
+test('consumer lease - a lease bucket sealed under a running consumer is rebuilt and every event counted', async () => {
+  await using fx = await startConsumerFixture('lease bucket sealed');
+  const log = await catchesUpThrough(fx, 84, async (consumer) => {
+    const jsm = await fx.nc.jetstreamManager();
+    const info = await jsm.streams.info(LEASE_STREAM);
+    // A bucket that answers but takes no write: every renewal and every create fails.
+    const sealed = { ...info.config, sealed: true } as Partial<StreamUpdateConfig>;
+    await jsm.streams.update(LEASE_STREAM, sealed);
+    await waitFor(
+      async () => (await jsm.streams.info(LEASE_STREAM).catch(() => info)).config.sealed !== true,
+      {
+        timeoutMs: 6 * TTL_MS,
+        reason: 'the consumer rebuilt the sealed lease bucket',
+        detail: () => consumer.log().slice(-3000),
+      },
+    );
+  });
+  assert.match(log, /cannot be trusted; rebuilding it.*the bucket is sealed/);
 });
 
 test('consumer lease - nats-server killed -9 mid-stream and restarted on its store: every event counted', async () => {
