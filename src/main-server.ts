@@ -14,7 +14,7 @@ import {
 import { DisabledEventBus, createNatsEventBus } from './events/index.js';
 import { JsonLogger } from './logging/index.js';
 import { announceReady, exitOnSignals } from './processes/index.js';
-import { createEmbeddedVectorStore, createQdrantVectorStore } from './stores/index.js';
+import { createEmbeddedVectorStore, openQdrantStore } from './stores/index.js';
 
 /** A running VectorAdmin service; `stop` shuts down in order: gRPC intake, events, store. */
 export interface VectorAdminProcess {
@@ -42,7 +42,7 @@ export async function startVectorAdmin(
           index: config.store.index,
           logger: logger.child({ component: 'store' }),
         })
-      : createQdrantVectorStore(config.store);
+      : await openQdrantStore(config.store, logger.child({ component: 'store' }));
   const events: EventBus = config.events.enabled
     ? await createNatsEventBus({
         ...config.events,

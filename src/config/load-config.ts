@@ -97,6 +97,8 @@ function build(e: Env, problems: string[]) {
             ...(e.QDRANT_API_KEY === undefined ? {} : { apiKey: e.QDRANT_API_KEY }),
             timeoutMs: Math.round(e.QDRANT_TIMEOUT * 1000),
             writeOrdering: e.QDRANT_WRITE_ORDERING,
+            grpcPort: e.QDRANT_GRPC_PORT,
+            transport: e.QDRANT_TRANSPORT,
           },
     dataDir,
     auth: {

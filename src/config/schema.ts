@@ -45,6 +45,10 @@ export const envSchema = z.object({
   QDRANT_URL: z.url().optional(),
   QDRANT_HOST: z.string().min(1).default('localhost'),
   QDRANT_PORT: int(1, 65535).default(6333),
+  /** Qdrant's gRPC port on the host of QDRANT_URL (the points path; see docs/OPERATIONS.md). */
+  QDRANT_GRPC_PORT: int(1, 65535).default(6334),
+  /** Points over gRPC or REST; auto: gRPC unless only REST answers at start-up. */
+  QDRANT_TRANSPORT: z.enum(['auto', 'grpc', 'rest']).default('auto'),
   QDRANT_API_KEY: z.string().optional(),
   QDRANT_TIMEOUT: z.coerce.number().positive().max(3600).default(30),
   QDRANT_WRITE_ORDERING: z.enum(['weak', 'medium', 'strong']).default('weak'),

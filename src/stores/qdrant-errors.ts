@@ -73,7 +73,8 @@ function qdrantErrorText(data: unknown): string | undefined {
   return typeof error === 'string' ? error : undefined;
 }
 
-function retryAfterMsFromHeader(headers: Headers): number | undefined {
+/** Retry-After in seconds (Qdrant sends no HTTP dates), as milliseconds. */
+export function retryAfterMsFromHeader(headers: Headers): number | undefined {
   const seconds = Number(headers.get('retry-after') ?? Number.NaN);
   return Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : undefined;
 }
@@ -84,14 +85,34 @@ function subject(ctx: QdrantCallContext): string {
     : `${ctx.operation} on collection "${ctx.collection}"`;
 }
 
-function fromStatus(err: HttpFailure, ctx: QdrantCallContext): VectorAdminError {
+/** What a failed Qdrant answer said, whichever transport carried it. */
+export interface QdrantFailure {
+  /** The HTTP status, or for gRPC the status Qdrant's REST API gives the same failure. */
+  readonly status: number;
+  /** How the failure is named in messages: `503`, or a gRPC code name. */
+  readonly label: string;
+  /** Qdrant's own words about bad input. */
+  readonly detail?: string;
+  readonly retryAfterMs?: number;
+  readonly cause: unknown;
+}
+
+/**
+ * The one mapping of Qdrant failures to domain codes, used by the REST and the gRPC adapter:
+ * a gRPC failure arrives here as the HTTP status Qdrant's REST API answers for it.
+ */
+export function fromQdrantFailure(
+  failure: QdrantFailure,
+  ctx: QdrantCallContext,
+): VectorAdminError {
   const what = subject(ctx);
-  const cause = err;
-  switch (err.status) {
+  const { cause, retryAfterMs } = failure;
+  const retry = retryAfterMs === undefined ? {} : { retryAfterMs };
+  switch (failure.status) {
     case 400:
       return new VectorAdminError(
         ErrorCode.InvalidArgument,
-        `${what}: ${qdrantErrorText(err.data) ?? 'rejected by Qdrant'}`,
+        `${what}: ${failure.detail ?? 'rejected by Qdrant'}`,
         { cause },
       );
     case 413:
@@ -107,7 +128,9 @@ function fromStatus(err: HttpFailure, ctx: QdrantCallContext): VectorAdminError 
       return new VectorAdminError(
         ErrorCode.Unauthenticated,
         `${what}: Qdrant refused the API key`,
-        { cause },
+        {
+          cause,
+        },
       );
     case 403:
       return new VectorAdminError(ErrorCode.PermissionDenied, `${what}: not permitted by Qdrant`, {
@@ -127,29 +150,40 @@ function fromStatus(err: HttpFailure, ctx: QdrantCallContext): VectorAdminError 
           cause,
         },
       );
-    case 429: {
-      const retryAfterMs = retryAfterMsFromHeader(err.headers);
+    case 429:
       return new VectorAdminError(ErrorCode.ResourceExhausted, `${what}: Qdrant is rate limiting`, {
         cause,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        ...retry,
       });
-    }
     case 408: // Qdrant's own operation timeout
     case 502:
     case 503: // also Qdrant's "shard unavailable"
     case 504:
       return new VectorAdminError(
         ErrorCode.Unavailable,
-        `${what}: Qdrant is unavailable (${err.status})`,
-        {
-          cause,
-        },
+        `${what}: Qdrant is unavailable (${failure.label})`,
+        { cause, ...retry },
       );
     default:
-      return new VectorAdminError(ErrorCode.Internal, `${what}: Qdrant failed (${err.status})`, {
+      return new VectorAdminError(ErrorCode.Internal, `${what}: Qdrant failed (${failure.label})`, {
         cause,
       });
   }
+}
+
+function fromHttpFailure(err: HttpFailure, ctx: QdrantCallContext): VectorAdminError {
+  const detail = qdrantErrorText(err.data);
+  const retryAfterMs = retryAfterMsFromHeader(err.headers);
+  return fromQdrantFailure(
+    {
+      status: err.status,
+      label: String(err.status),
+      ...(detail === undefined ? {} : { detail }),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      cause: err,
+    },
+    ctx,
+  );
 }
 
 /**
@@ -173,7 +207,7 @@ export function toVectorAdminError(err: unknown, ctx: QdrantCallContext): Vector
       cause: err,
     });
   }
-  if (isHttpFailure(err)) return fromStatus(err, ctx);
+  if (isHttpFailure(err)) return fromHttpFailure(err, ctx);
   if (isNetworkFailure(err)) {
     return new VectorAdminError(ErrorCode.Unavailable, `${what}: Qdrant is unreachable`, {
       cause: err,

@@ -1,5 +1,5 @@
 import { VectorAdminError } from '../domain/errors.js';
-import type { Condition, Filter, PointId, RangeBounds } from '../domain/types.js';
+import type { Condition, Filter, PointId, PointSelector, RangeBounds } from '../domain/types.js';
 
 /** Qdrant's `Range` JSON. */
 export interface QdrantRange {
@@ -69,4 +69,24 @@ export function uniqueIds(ids: readonly PointId[]): PointId[] {
 /** A `has_id` condition selecting `ids`. */
 export function hasIdCondition(ids: readonly PointId[]): { has_id: PointId[] } {
   return { has_id: uniqueIds(ids) };
+}
+
+/** Qdrant's PointsSelector: ids, a filter, or (both given) points matching either. */
+export type QdrantPointsSelector = { points: PointId[] } | { filter: QdrantFilter };
+
+/**
+ * The selector of a delete; undefined when it selects nothing. Ids and a filter together become
+ * `should: [has_id, filter]`, which selects either, so one request deletes both.
+ */
+export function toPointsSelector(selector: PointSelector): QdrantPointsSelector | undefined {
+  const ids = selector.ids ?? [];
+  const filter =
+    selector.filter === undefined ? undefined : toQdrantFilter(selector.filter, 'selector.filter');
+  if (filter === undefined) return ids.length === 0 ? undefined : { points: uniqueIds(ids) };
+  if (ids.length === 0 || isEmptyFilter(filter)) return { filter };
+  return { filter: { should: [hasIdCondition(ids), filter] } };
+}
+
+function isEmptyFilter(filter: QdrantFilter): boolean {
+  return filter.must === undefined && filter.should === undefined && filter.must_not === undefined;
 }

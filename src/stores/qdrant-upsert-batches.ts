@@ -42,15 +42,20 @@ export function estimatePointBytes(point: Point): number {
 }
 
 /**
- * Splits points into consecutive chunks whose estimated request body stays within
- * `maxRequestBytes`. A point too large on its own still gets a chunk: Qdrant judges it.
+ * Splits points into consecutive chunks whose estimated request body (`estimate` bytes per
+ * point, JSON's by default) stays within `maxRequestBytes`. A point too large on its own still
+ * gets a chunk: Qdrant judges it.
  */
-export function chunkByRequestBytes(points: readonly Point[], maxRequestBytes: number): Point[][] {
+export function chunkByRequestBytes(
+  points: readonly Point[],
+  maxRequestBytes: number,
+  estimate: (point: Point) => number = estimatePointBytes,
+): Point[][] {
   const chunks: Point[][] = [];
   let current: Point[] = [];
   let bytes = BODY_OVERHEAD_BYTES;
   for (const point of points) {
-    const size = estimatePointBytes(point);
+    const size = estimate(point);
     if (current.length > 0 && bytes + size > maxRequestBytes) {
       chunks.push(current);
       current = [];

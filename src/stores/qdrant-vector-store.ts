@@ -23,8 +23,7 @@ import {
 } from './qdrant-collection-config.js';
 import { toVectorAdminError } from './qdrant-errors.js';
 import type { QdrantCallContext } from './qdrant-errors.js';
-import { hasIdCondition, toQdrantFilter, uniqueIds } from './qdrant-filter.js';
-import type { QdrantFilter } from './qdrant-filter.js';
+import { toPointsSelector, toQdrantFilter, uniqueIds } from './qdrant-filter.js';
 import {
   DEFAULT_MAX_REQUEST_BYTES,
   chunkByRequestBytes,
@@ -190,22 +189,10 @@ export class QdrantVectorStore implements VectorStore {
     }
   }
 
-  /** Deletes ids and filter matches in one request: `should: [has_id, filter]` selects either. */
+  /** Deletes ids and filter matches in one request (see toPointsSelector). */
   async deletePoints(name: string, selector: PointSelector): Promise<void> {
-    const ids = selector.ids ?? [];
-    const filter =
-      selector.filter === undefined
-        ? undefined
-        : toQdrantFilter(selector.filter, 'selector.filter');
-    let body: Schemas['PointsSelector'];
-    if (filter === undefined) {
-      if (ids.length === 0) return;
-      body = { points: uniqueIds(ids) };
-    } else if (ids.length === 0 || isEmptyFilter(filter)) {
-      body = { filter };
-    } else {
-      body = { filter: { should: [hasIdCondition(ids), filter] } };
-    }
+    const body = toPointsSelector(selector);
+    if (body === undefined) return;
     const ctx = { operation: 'delete points', collection: name };
     const result = await this.#call(ctx, () =>
       this.#client.delete(name, { wait: true, ordering: this.#ordering, ...body }),
@@ -329,7 +316,7 @@ export class QdrantVectorStore implements VectorStore {
 }
 
 /** Qdrant's `params` of a query: only what the caller set, so Qdrant's defaults apply otherwise. */
-function searchParams(query: SearchQuery): { params?: Schemas['SearchParams'] } {
+export function searchParams(query: SearchQuery): { params?: Schemas['SearchParams'] } {
   const { exact, hnswEf } = query.params ?? {};
   const params: Schemas['SearchParams'] = {};
   if (exact === true) params.exact = true;
@@ -346,10 +333,6 @@ function denseVector(vector: Schemas['Record']['vector'], ctx: QdrantCallContext
     );
   }
   return Float32Array.from(vector);
-}
-
-function isEmptyFilter(filter: QdrantFilter): boolean {
-  return filter.must === undefined && filter.should === undefined && filter.must_not === undefined;
 }
 
 /** With wait=true Qdrant answers `completed`; anything else means not (yet) applied. */

@@ -10,7 +10,9 @@ import type {
   QdrantVectorStore,
   QdrantVectorStoreOptions,
 } from '../../src/stores/qdrant-vector-store.js';
+import type { VectorStore } from '../../src/domain/ports.js';
 import { PeerState, errorBody } from './qdrant-peer-state.js';
+import type { VectorStoreFixture } from './vector-store-contract.js';
 import { qdrantSpec } from './qdrant-spec-validator.js';
 import type { QdrantSpec, SpecMatch } from './qdrant-spec-validator.js';
 
@@ -53,7 +55,7 @@ export { errorBody };
 export class QdrantSpecPeer implements AsyncDisposable {
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
-  readonly state = new PeerState();
+  readonly state: PeerState;
   /** Most requests in flight at once, to show that split writes go one after another. */
   maxInFlight = 0;
   readonly #server: Server;
@@ -61,15 +63,16 @@ export class QdrantSpecPeer implements AsyncDisposable {
   readonly #faults = new Map<string, PeerFault[]>();
   #inFlight = 0;
 
-  private constructor(server: Server, spec: QdrantSpec) {
+  private constructor(server: Server, spec: QdrantSpec, state: PeerState) {
     this.#server = server;
     this.#spec = spec;
+    this.state = state;
   }
 
-  /** Starts a peer on a free loopback port. */
-  static async start(): Promise<QdrantSpecPeer> {
+  /** Starts a peer on a free loopback port; pass `state` to share collections with a gRPC peer. */
+  static async start(state = new PeerState()): Promise<QdrantSpecPeer> {
     const server = createServer();
-    const peer = new QdrantSpecPeer(server, qdrantSpec());
+    const peer = new QdrantSpecPeer(server, qdrantSpec(), state);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       peer.#onRequest(req, res).catch((err: unknown) => {
         peer.violations.push(`peer crashed: ${String(err)}`);
@@ -247,5 +250,24 @@ export function hasCode(code: ErrorCode) {
     assert.ok(err instanceof VectorAdminError, `expected VectorAdminError, got ${String(err)}`);
     assert.equal(err.code, code);
     return true;
+  };
+}
+
+/**
+ * A contract fixture on a live Qdrant: the contract names its collections contract_*, and
+ * cleanup removes only the ones this run made.
+ */
+export async function liveContractFixture(live: () => VectorStore): Promise<VectorStoreFixture> {
+  const store = live();
+  const before = new Set(await store.listCollections('contract_'));
+  return {
+    store,
+    reopen: () => Promise.resolve(live()),
+    async cleanup() {
+      for (const name of await store.listCollections('contract_')) {
+        if (!before.has(name)) await store.deleteCollection(name);
+      }
+      await store.close();
+    },
   };
 }

@@ -6,6 +6,7 @@ import { createQdrantVectorStore } from '../../src/stores/qdrant-vector-store.js
 import {
   QdrantSpecPeer,
   hasCode,
+  liveContractFixture,
   peerStore as storeFor,
   uniqueName as unique,
   withSpecPeer,
@@ -153,19 +154,5 @@ if (liveUrl === undefined || liveUrl === '') {
   const apiKey = process.env.QDRANT_API_KEY;
   const live = () =>
     createQdrantVectorStore({ url: liveUrl, timeoutMs: 30_000, ...(apiKey ? { apiKey } : {}) });
-  runVectorStoreContract('qdrant live', async () => {
-    const store = live();
-    // The contract names its collections contract_*: remove only the ones this run made.
-    const before = new Set(await store.listCollections('contract_'));
-    return {
-      store,
-      reopen: () => Promise.resolve(live()),
-      async cleanup() {
-        for (const name of await store.listCollections('contract_')) {
-          if (!before.has(name)) await store.deleteCollection(name);
-        }
-        await store.close();
-      },
-    };
-  });
+  runVectorStoreContract('qdrant live', () => liveContractFixture(live));
 }

@@ -24,7 +24,23 @@ test('config - qdrant from host and port, timeout in seconds', () => {
     url: 'http://q1:7000',
     timeoutMs: 2500,
     writeOrdering: 'weak',
+    grpcPort: 6334,
+    transport: 'auto',
   });
+});
+
+test('config - qdrant transport and gRPC port', () => {
+  const config = loadConfig({
+    VECTORADMIN_STORE: 'qdrant',
+    QDRANT_GRPC_PORT: '7334',
+    QDRANT_TRANSPORT: 'rest',
+  });
+  assert.equal(config.store.kind === 'qdrant' && config.store.grpcPort, 7334);
+  assert.equal(config.store.kind === 'qdrant' && config.store.transport, 'rest');
+  assert.throws(
+    () => loadConfig({ VECTORADMIN_STORE: 'qdrant', QDRANT_TRANSPORT: 'http' }),
+    /QDRANT_TRANSPORT/,
+  );
 });
 
 test('config - every problem is reported at once', () => {
