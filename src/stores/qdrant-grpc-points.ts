@@ -6,9 +6,11 @@ import {
   type PointIdSchema,
   type PointStructSchema,
   type ConditionSchema,
+  type RetrievedPoint as GrpcRetrievedPoint,
   type Value,
   type ValueSchema,
 } from '@qdrant/js-client-grpc';
+import type { QdrantCallContext } from './qdrant-errors.js';
 import { ErrorCode, VectorAdminError } from '../domain/errors.js';
 import type { Payload, Point, PointId } from '../domain/types.js';
 import type { QdrantCondition, QdrantFilter } from './qdrant-filter.js';
@@ -157,4 +159,24 @@ function toGrpcCondition(condition: QdrantCondition): ConditionInit {
     };
   }
   return { conditionOneOf: { case: 'filter', value: toGrpcFilter(condition) } };
+}
+
+/**
+ * The unnamed dense vector of a retrieved point. Servers before the `dense` variant fill the
+ * deprecated `data` field instead; internal when Qdrant holds another kind.
+ */
+export function fromGrpcVector(
+  vectors: GrpcRetrievedPoint['vectors'],
+  ctx: QdrantCallContext,
+): Float32Array {
+  const output = vectors?.vectorsOptions;
+  if (output?.case === 'vector') {
+    const { vector, data } = output.value;
+    if (vector.case === 'dense') return Float32Array.from(vector.value.data);
+    if (vector.case === undefined && data.length > 0) return Float32Array.from(data);
+  }
+  throw new VectorAdminError(
+    ErrorCode.Internal,
+    `${ctx.operation} on collection "${ctx.collection ?? ''}": Qdrant returned no dense vector`,
+  );
 }

@@ -10,17 +10,21 @@ import type {
   CollectionConfig,
   Filter,
   Point,
+  PointId,
   PointSelector,
+  RetrieveQuery,
+  RetrievedPoint,
   ScoredPoint,
   SearchQuery,
   StoredCollection,
 } from '../domain/types.js';
 import type { QdrantCallContext } from './qdrant-errors.js';
-import { toPointsSelector, toQdrantFilter } from './qdrant-filter.js';
+import { toPointsSelector, toQdrantFilter, uniqueIds } from './qdrant-filter.js';
 import { toVectorAdminErrorFromGrpc } from './qdrant-grpc-errors.js';
 import {
   fromGrpcPayload,
   fromGrpcPointId,
+  fromGrpcVector,
   toGrpcFilter,
   toGrpcPoint,
   toGrpcPointId,
@@ -194,6 +198,34 @@ export class QdrantGrpcVectorStore implements VectorStore {
       score: p.score,
       ...(query.withPayload ? { payload: fromGrpcPayload(p.payload) } : {}),
     }));
+  }
+
+  /** Qdrant's Get; answers are put back in the order asked, each id once (as on REST). */
+  async retrieve(name: string, query: RetrieveQuery): Promise<RetrievedPoint[]> {
+    const ids = uniqueIds(query.ids);
+    if (ids.length === 0) return [];
+    const ctx = { operation: 'retrieve points', collection: name };
+    const { result } = await this.#call(ctx, (callOptions) =>
+      this.#points.get(
+        {
+          collectionName: name,
+          ids: ids.map(toGrpcPointId),
+          withPayload: { selectorOptions: { case: 'enable', value: query.withPayload } },
+          withVectors: { selectorOptions: { case: 'enable', value: query.withVector } },
+        },
+        callOptions,
+      ),
+    );
+    const found = new Map<PointId, RetrievedPoint>();
+    for (const record of result) {
+      const id = fromGrpcPointId(record.id);
+      found.set(id, {
+        id,
+        ...(query.withPayload ? { payload: fromGrpcPayload(record.payload) } : {}),
+        ...(query.withVector ? { vector: fromGrpcVector(record.vectors, ctx) } : {}),
+      });
+    }
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   async count(name: string, filter: Filter | undefined, exact: boolean): Promise<number> {

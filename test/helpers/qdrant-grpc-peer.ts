@@ -12,6 +12,7 @@ import {
   file_qdrant,
   type CountPoints,
   type DeletePoints,
+  type GetPoints,
   type QueryPoints,
   type UpsertPoints,
   type Value,
@@ -100,6 +101,7 @@ export class QdrantGrpcPeer implements AsyncDisposable {
           delete: (req: DeletePoints, ctx: HandlerContext) => box.peer!.#serve('Delete', req, ctx),
           query: (req: QueryPoints, ctx: HandlerContext) => box.peer!.#serve('Query', req, ctx),
           count: (req: CountPoints, ctx: HandlerContext) => box.peer!.#serve('Count', req, ctx),
+          get: (req: GetPoints, ctx: HandlerContext) => box.peer!.#serve('Get', req, ctx),
         } as never);
         router.service(QDRANT, {
           healthCheck: (req: Message, ctx: HandlerContext) =>
@@ -201,6 +203,33 @@ export class QdrantGrpcPeer implements AsyncDisposable {
             version: BigInt(p.version),
             score: p.score,
             payload: p.payload === undefined ? {} : toValueMap(p.payload),
+          })),
+          time: 0.0001,
+        };
+      }
+      case 'Get': {
+        const r = req as GetPoints;
+        const records = answer(
+          this.#rest('get_points', r, {
+            ids: r.ids.map(fromGrpcId),
+            with_payload: r.withPayload?.selectorOptions.value === true,
+            with_vector: r.withVectors?.selectorOptions.value === true,
+          }),
+        ) as { id: number | string; payload?: Json; vector?: number[] }[];
+        return {
+          result: records.map((p) => ({
+            id: toGrpcId(p.id),
+            payload: p.payload === undefined ? {} : toValueMap(p.payload),
+            ...(p.vector === undefined
+              ? {}
+              : {
+                  vectors: {
+                    vectorsOptions: {
+                      case: 'vector',
+                      value: { vector: { case: 'dense', value: { data: p.vector } } },
+                    },
+                  },
+                }),
           })),
           time: 0.0001,
         };

@@ -80,6 +80,15 @@ export const REQUEST_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
     'params.hnswEf',
   ]),
   'qdrant.CountPoints': new Set(['collectionName', 'exact', 'filter']),
+  'qdrant.GetPoints': new Set([
+    'collectionName',
+    'ids',
+    ...ID('ids[]'),
+    'withPayload',
+    'withPayload.enable',
+    'withVectors',
+    'withVectors.enable',
+  ]),
   'qdrant.HealthCheckRequest': new Set(),
 };
 
