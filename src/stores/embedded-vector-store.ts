@@ -64,11 +64,26 @@ export interface EmbeddedVectorStoreOptions {
 /** Default LanceDB cache sizes (see EmbeddedVectorStoreOptions.cacheBytes). */
 export const DEFAULT_CACHE_BYTES = { index: 256 * 1024 * 1024, metadata: 64 * 1024 * 1024 };
 
+/**
+ * LanceDB runs its compute (index builds, page decoding for writes and scans) on a pool of
+ * `LANCE_CPU_THREADS` threads, by default the cores minus 2 kept for I/O, so 1 on a 2-core
+ * machine: an index build's long tasks then queue every write's and search's behind them
+ * (measured: ingest fell to 41 vectors/s during a build, 370 with 4 threads; docs/BENCHMARKS.md).
+ * With more threads than cores the kernel time-slices them instead. Read once, at LanceDB's
+ * first compute task, so it is set before the first connection; an explicit value wins.
+ */
+function shareLanceComputePool(): void {
+  // Not configuration read here: a setting handed to LanceDB, which reads only its environment.
+  // eslint-disable-next-line no-restricted-properties
+  process.env['LANCE_CPU_THREADS'] ??= String(Math.max(4, availableParallelism()));
+}
+
 /** Creates the data directory and opens an embedded store on it. */
 export async function createEmbeddedVectorStore(
   options: EmbeddedVectorStoreOptions,
 ): Promise<EmbeddedVectorStore> {
   const dataDir = path.resolve(options.dataDir);
+  shareLanceComputePool();
   try {
     await mkdir(dataDir, { recursive: true });
     const cache = options.cacheBytes ?? DEFAULT_CACHE_BYTES;

@@ -113,7 +113,9 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  const runs = Object.keys(settings).map((setting) => {
+  // VECTORADMIN_PERF_SETTINGS='name|name' runs a subset; LANCE_*/RAYON_* pass through to children.
+  const chosen = process.env['VECTORADMIN_PERF_SETTINGS']?.split('|') ?? Object.keys(settings);
+  const runs = chosen.map((setting) => {
     const args = ['--import', 'tsx', script, String(points), String(threshold), String(segment)];
     const out = spawnSync(process.execPath, [...args, setting], {
       encoding: 'utf8',
