@@ -1,98 +1,75 @@
 import { ApiKeys, Operation, type CollectionService } from '../domain/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
+import type { Caller } from './caller.js';
 import { collectionToProto, configRequestFromProto } from './collection-mappers.js';
-import { mayConfigureShared, type Caller, type OperationFacts } from './operation-recorder.js';
-import { handleUnary, unary, type HandlerDeps } from './unary.js';
+import type { OperationPipeline } from './operation-pipeline.js';
 
 type CollectionHandlers = Pick<
   pb.VectorAdminServer,
   'createCollection' | 'ensureCollection' | 'getCollection' | 'listCollections' | 'deleteCollection'
 >;
 
-/** Authorizes the request's tenant and records tenant, table and collection for the event. */
-export function authorizeTable(
-  collections: Pick<CollectionService, 'naming'>,
-  caller: Caller,
-  facts: OperationFacts,
-  request: { tenantId: string; table: string },
-) {
-  const tenantId = ApiKeys.tenantFor(caller.principal, request.tenantId);
-  facts.tenantId = tenantId;
-  const ref = collections.naming.ref(tenantId, request.table);
-  facts.table = ref.table;
-  facts.collection = ref.name;
-  return ref;
+/** The validated ref of the table a request names, as the caller may use it. */
+export function tableOf(collections: Pick<CollectionService, 'naming'>) {
+  return (caller: Caller, request: { readonly tenantId: string; readonly table: string }) =>
+    ApiKeys.authorize(caller.principal, collections.naming, request);
 }
 
 /** Handlers for the collection lifecycle RPCs. */
 export function collectionHandlers(
-  deps: HandlerDeps,
+  pipeline: OperationPipeline,
   collections: CollectionService,
 ): CollectionHandlers {
+  const authorize = tableOf(collections);
   return {
-    createCollection: unary(
-      (call, callback) =>
-        handleUnary(deps, Operation.CreateCollection, call, callback, async (caller, facts) => {
-          const ref = authorizeTable(collections, caller, facts, call.request);
-          const config = configRequestFromProto(call.request.config);
-          const view = await collections.create(
-            ref.tenantId,
-            ref.table,
-            config,
-            mayConfigureShared(caller),
-          );
-          facts.collection = view.ref.name;
-          facts.vectorSize = view.config.vectorSize;
-          return collectionToProto(view);
-        }),
-      deps.logger,
-    ),
-    ensureCollection: unary(
-      (call, callback) =>
-        handleUnary(deps, Operation.EnsureCollection, call, callback, async (caller, facts) => {
-          const ref = authorizeTable(collections, caller, facts, call.request);
-          const config = configRequestFromProto(call.request.config);
-          const { collection, created } = await collections.ensure(
-            ref.tenantId,
-            ref.table,
-            config,
-            mayConfigureShared(caller),
-          );
-          facts.collection = collection.ref.name;
-          facts.vectorSize = collection.config.vectorSize;
-          return { collection: collectionToProto(collection), created };
-        }),
-      deps.logger,
-    ),
-    getCollection: unary(
-      (call, callback) =>
-        handleUnary(deps, Operation.GetCollection, call, callback, async (caller, facts) => {
-          const ref = authorizeTable(collections, caller, facts, call.request);
-          const view = await collections.get(ref.tenantId, ref.table);
-          facts.collection = view.ref.name;
-          facts.points = view.pointsCount;
-          facts.vectorSize = view.config.vectorSize;
-          return collectionToProto(view);
-        }),
-      deps.logger,
-    ),
-    listCollections: unary(
-      (call, callback) =>
-        handleUnary(deps, Operation.ListCollections, call, callback, async (caller, facts) => {
-          const tenantId = ApiKeys.tenantFor(caller.principal, call.request.tenantId);
-          facts.tenantId = tenantId;
-          const views = await collections.list(tenantId);
-          return { collections: views.map(collectionToProto) };
-        }),
-      deps.logger,
-    ),
-    deleteCollection: unary(
-      (call, callback) =>
-        handleUnary(deps, Operation.DeleteCollection, call, callback, async (caller, facts) => {
-          const ref = authorizeTable(collections, caller, facts, call.request);
-          return { deleted: await collections.delete(ref.tenantId, ref.table) };
-        }),
-      deps.logger,
-    ),
+    createCollection: pipeline.unary({
+      operation: Operation.CreateCollection,
+      authorize,
+      run: async (ref, request: pb.CreateCollectionRequest) => {
+        const view = await collections.create(ref, configRequestFromProto(request.config));
+        const facts = { collection: view.ref.name, vectorSize: view.config.vectorSize };
+        return { reply: collectionToProto(view), facts };
+      },
+    }),
+    ensureCollection: pipeline.unary({
+      operation: Operation.EnsureCollection,
+      authorize,
+      run: async (ref, request: pb.EnsureCollectionRequest) => {
+        const ensured = await collections.ensure(ref, configRequestFromProto(request.config));
+        const { collection, created } = ensured;
+        const facts = { collection: collection.ref.name, vectorSize: collection.config.vectorSize };
+        return { reply: { collection: collectionToProto(collection), created }, facts };
+      },
+    }),
+    getCollection: pipeline.unary({
+      operation: Operation.GetCollection,
+      authorize,
+      run: async (ref, _request: pb.GetCollectionRequest) => {
+        const view = await collections.get(ref);
+        const facts = {
+          collection: view.ref.name,
+          points: view.pointsCount,
+          vectorSize: view.config.vectorSize,
+        };
+        return { reply: collectionToProto(view), facts };
+      },
+    }),
+    listCollections: pipeline.unary({
+      operation: Operation.ListCollections,
+      authorize: (caller, request: pb.ListCollectionsRequest) => ({
+        tenantId: ApiKeys.tenantFor(caller.principal, request.tenantId),
+      }),
+      run: async ({ tenantId }) => {
+        const views = await collections.list(tenantId);
+        return { reply: { collections: views.map(collectionToProto) } };
+      },
+    }),
+    deleteCollection: pipeline.unary({
+      operation: Operation.DeleteCollection,
+      authorize,
+      run: async (ref, _request: pb.DeleteCollectionRequest) => ({
+        reply: { deleted: await collections.delete(ref) },
+      }),
+    }),
   };
 }

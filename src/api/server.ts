@@ -15,7 +15,7 @@ import {
 import { VectorAdminService } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { addDescriptorReflection } from './descriptor-reflection.js';
 import { collectionHandlers } from './collection-handlers.js';
-import { OperationRecorder } from './operation-recorder.js';
+import { OperationPipeline } from './operation-pipeline.js';
 import { pointHandlers } from './point-handlers.js';
 import { tolerantDecoding } from './request-decoding.js';
 import { upsertStreamHandler } from './upsert-stream.js';
@@ -86,16 +86,15 @@ export async function startGrpcServer(
     deps.limits,
     new TenantWriteBudget(deps.tenantInflightBytes ?? 0),
   );
-  const recorder = new OperationRecorder(deps.events, deps.logger, deps.instanceId);
+  const pipeline = new OperationPipeline(deps.keys, deps.events, deps.logger, deps.instanceId);
   // Before the first call: the lossless outbox keeps it (and its order) while NATS is away.
-  await recorder.serviceStarted().catch((err: unknown) => {
+  await pipeline.serviceStarted().catch((err: unknown) => {
     deps.logger.error('service_started event not queued', { err });
   });
-  const handlerDeps = { keys: deps.keys, recorder, logger: deps.logger };
   server.addService(tolerantDecoding(VectorAdminService), {
-    ...collectionHandlers(handlerDeps, collections),
-    ...pointHandlers(handlerDeps, collections, points),
-    upsertStream: upsertStreamHandler(handlerDeps, collections, points, {
+    ...collectionHandlers(pipeline, collections),
+    ...pointHandlers(pipeline, collections, points),
+    upsertStream: upsertStreamHandler(pipeline, collections, points, {
       window: deps.streamWindow,
       budget: new ByteBudget(deps.maxInflightBytes),
     }),

@@ -1,28 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, status, type ServerDuplexStream } from '@grpc/grpc-js';
 import {
-  ApiKeys,
   Operation,
   VectorAdminError,
+  type AuthorizedRef,
   type ByteBudget,
-  type CollectionRef,
-  type CollectionService,
-  type EventReservation,
   type PointService,
+  type CollectionService,
 } from '../domain/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
-import { configRequestFromProto } from './collection-mappers.js';
-import { toGrpcStatus, type GrpcStatus } from './errors.js';
+import { ownTenant, type Caller } from './caller.js';
+import type { GrpcStatus } from './errors.js';
 import {
-  callerFrom,
-  fallbackTenant,
-  mayConfigureShared,
-  type Caller,
-  type OperationFacts,
-} from './operation-recorder.js';
-import { pointInputFromProto, vectorBytes } from './point-mappers.js';
+  isCaller,
+  type EventFacts,
+  type OperationHandler,
+  type OperationPipeline,
+} from './operation-pipeline.js';
+import { vectorBytes } from './point-mappers.js';
 import { undecodableRequest, wireSize } from './request-decoding.js';
-import type { HandlerDeps } from './unary.js';
+import { upsertOperation } from './upsert-operation.js';
 
 /** Flow control for streams: unacknowledged batches per stream, bytes across all streams. */
 export interface StreamLimits {
@@ -49,28 +46,42 @@ interface Pending {
 
 /**
  * UpsertStream: batches are written one after another in arrival order (so the last write of
- * an id wins), each acknowledged once durable. The stream is read only while fewer than
- * `window` batches wait and the shared byte budget has room, so a fast client meets TCP
- * backpressure instead of growing the server's memory.
+ * an id wins), each acknowledged once durable. Each batch is one Upsert operation through the
+ * pipeline. The stream is read only while fewer than `window` batches wait and the shared byte
+ * budget has room, so a fast client meets TCP backpressure instead of growing the server's
+ * memory.
  */
 export function upsertStreamHandler(
-  deps: HandlerDeps,
+  pipeline: OperationPipeline,
   collections: CollectionService,
   points: PointService,
   limits: StreamLimits,
 ): (call: Call) => void {
+  const upsert = upsertOperation(collections, points);
+  const batch: BatchHandler = pipeline.wrap({
+    ...upsert,
+    run: (ref: AuthorizedRef, request: SequencedRequest) => {
+      // Seqs must increase within a stream: a resumed client skips what was acked.
+      if (request.seq <= request.lastSeq) {
+        throw VectorAdminError.invalidField(
+          'seq',
+          `must increase: ${request.seq} follows ${request.lastSeq}`,
+        );
+      }
+      return upsert.run(ref, request);
+    },
+  });
   return (call) => {
-    let caller: Caller;
-    try {
-      caller = callerFrom(call.metadata, deps.keys);
-    } catch (err) {
-      deps.logger.warn('stream refused', { peer: call.getPeer(), err });
-      call.emit('error', toGrpcStatus(err));
-      return;
-    }
-    new UpsertStream(deps, collections, points, limits, call, caller).start();
+    void pipeline.authenticate(Operation.Upsert, call.metadata, call.getPeer()).then((caller) => {
+      if (isCaller(caller)) new UpsertStream(pipeline, batch, limits, call, caller).start();
+      else call.emit('error', caller);
+    });
   };
 }
+
+/** A batch with the seq its stream acked last. */
+type SequencedRequest = pb.UpsertRequest & { readonly lastSeq: bigint };
+type BatchHandler = OperationHandler<SequencedRequest, pb.UpsertAck>;
 
 class UpsertStream {
   private readonly id = randomUUID();
@@ -78,8 +89,8 @@ class UpsertStream {
   private readonly openedAt = new Date();
   private readonly opened = performance.now();
   private readonly totals = { points: 0, bytes: 0 };
-  private facts: OperationFacts;
-  private ref: CollectionRef | undefined;
+  /** Tenant, table and collection of the last batch that named them (empty ones repeat them). */
+  private where: Pick<EventFacts, 'tenantId' | 'table' | 'collection'>;
   private lastSeq = -1n;
   private draining = false;
   private clientDone = false;
@@ -89,14 +100,13 @@ class UpsertStream {
   private stopWaiting: (() => void) | undefined;
 
   constructor(
-    private readonly deps: HandlerDeps,
-    private readonly collections: CollectionService,
-    private readonly points: PointService,
+    private readonly pipeline: OperationPipeline,
+    private readonly batch: BatchHandler,
     private readonly limits: StreamLimits,
     private readonly call: Call,
     private readonly caller: Caller,
   ) {
-    this.facts = { tenantId: fallbackTenant(caller), table: '', collection: '', streamId: this.id };
+    this.where = { tenantId: ownTenant(caller), table: '', collection: '' };
   }
 
   start(): void {
@@ -108,7 +118,7 @@ class UpsertStream {
     });
     this.call.on('cancelled', () => this.finish(CANCELLED));
     this.call.on('error', (err) =>
-      this.deps.logger.debug('stream error', { streamId: this.id, err }),
+      this.pipeline.logger.debug('stream error', { streamId: this.id, err }),
     );
   }
 
@@ -146,8 +156,7 @@ class UpsertStream {
     }
     this.draining = true;
     this.process(next)
-      // E.g. the outbox refusing the batch's event: the stream ends, and the client resumes.
-      .catch((err: unknown) => toGrpcStatus(err))
+      .catch((err: unknown) => this.pipeline.fail(Operation.Upsert, err))
       .then((failure) => {
         // Whatever happened: a batch's bytes held for good would starve every stream.
         this.limits.budget.release(next.budgetBytes);
@@ -158,72 +167,43 @@ class UpsertStream {
           this.pump();
         }
       })
-      .catch((err: unknown) => this.finish(toGrpcStatus(err)));
+      .catch((err: unknown) => this.finish(this.pipeline.fail(Operation.Upsert, err)));
   }
 
   /** Writes one batch and acks it; resolves to a status only when the stream must end. */
   private async process(pending: Pending): Promise<GrpcStatus | undefined> {
     const { request } = pending;
-    const startedAt = new Date();
-    const started = performance.now();
-    const undecodable = undecodableRequest(request);
-    if (undecodable !== undefined) {
-      // No seq to acknowledge it by: the stream ends, after the batches before it were acked.
-      const failure = this.deps.recorder.fail(Operation.Upsert, undecodable);
-      await this.recordBatch({ ...this.facts }, startedAt, started, failure);
-      return failure;
-    }
-    const facts: OperationFacts = {
-      ...this.facts,
-      seq: request.seq.toString(),
-      points: 0,
-      pointsRequested: request.points.length,
-      bytes: pending.bytes,
-    };
-    let ack: pb.UpsertAck;
-    let reservation: EventReservation | undefined;
-    try {
-      const ref = this.resolveRef(request, facts);
+    // No seq to acknowledge an undecodable batch by: the stream ends with its status, after
+    // the batches before it were acked.
+    const decoded = undecodableRequest(request) === undefined;
+    const outcome = await this.batch(
+      this.caller,
+      decoded ? this.sequenced(request) : (request as SequencedRequest),
+      {
+        streamId: this.id,
+      },
+    );
+    if (outcome.facts.table !== '') {
+      const { tenantId, table, collection } = outcome.facts;
+      this.where = { tenantId, table, collection };
       if (!this.openRecorded) {
         this.openRecorded = true;
         this.record(Operation.StreamOpened, 0, undefined);
       }
-      if (request.seq <= this.lastSeq) {
-        throw VectorAdminError.invalidField(
-          'seq',
-          `must increase: ${request.seq} follows ${this.lastSeq}`,
-        );
-      }
-      reservation = this.deps.recorder.admitWrite();
-      const autoCreate = configRequestFromProto(request.autoCreate, 'auto_create');
-      const outcome = await this.points.upsert(
-        ref,
-        request.points.map(pointInputFromProto),
-        autoCreate,
-        mayConfigureShared(this.caller),
-      );
-      facts.vectorSize = outcome.vectorSize;
-      facts.points = outcome.upserted;
-      if (outcome.collection !== '') {
-        facts.collection = outcome.collection;
-        this.facts = { ...this.facts, collection: outcome.collection };
-      }
-      this.lastSeq = request.seq;
-      ack = { seq: request.seq, upserted: outcome.upserted, errors: [...outcome.errors] };
-    } catch (err) {
-      if (!(err instanceof VectorAdminError) || err.code !== 'invalid_argument') {
-        // Not the batch's fault: the stream ends with this status and the client resumes.
-        const failure = this.deps.recorder.fail(Operation.Upsert, err);
-        await this.recordBatch(facts, startedAt, started, failure, reservation);
-        return failure;
-      }
+    }
+    let ack = outcome.reply;
+    if (ack === undefined) {
+      // A batch the caller got wrong is refused by its ack; anything else ends the stream, and
+      // the client resumes after the last ack.
+      const err = outcome.error;
+      if (!decoded || !(err instanceof VectorAdminError) || err.code !== 'invalid_argument')
+        return outcome.failure;
       const violations =
         err.violations.length > 0 ? err.violations : [{ field: 'batch', message: err.message }];
       ack = { seq: request.seq, upserted: 0, errors: violations.map((v) => ({ index: 0, ...v })) };
     }
-    const failure = ack.errors.length > 0 ? toGrpcStatus(rejection(ack)) : undefined;
-    await this.recordBatch(facts, startedAt, started, failure, reservation);
-    if (failure === undefined) {
+    if (ack.errors.length === 0) {
+      this.lastSeq = request.seq;
       this.totals.points += ack.upserted;
       this.totals.bytes += pending.bytes;
     }
@@ -231,39 +211,15 @@ class UpsertStream {
     return undefined;
   }
 
-  private recordBatch(
-    facts: OperationFacts,
-    startedAt: Date,
-    started: number,
-    failure: GrpcStatus | undefined,
-    reservation?: EventReservation,
-  ) {
-    const durationMs = performance.now() - started;
-    return this.deps.recorder.record(
-      Operation.Upsert,
-      this.caller,
-      facts,
-      startedAt,
-      durationMs,
-      failure,
-      reservation,
-    );
-  }
-
   // Empty tenant_id/table repeat the stream's previous ones; the first batch sets them.
-  private resolveRef(request: pb.UpsertRequest, facts: OperationFacts): CollectionRef {
-    const previous = this.ref;
-    const tenantId =
-      request.tenantId === '' && previous !== undefined
-        ? previous.tenantId
-        : ApiKeys.tenantFor(this.caller.principal, request.tenantId);
-    facts.tenantId = tenantId;
-    const table = request.table === '' && previous !== undefined ? previous.table : request.table;
-    const ref = this.collections.naming.ref(tenantId, table);
-    Object.assign(facts, { table: ref.table, collection: ref.name });
-    this.ref = ref;
-    this.facts = { ...this.facts, tenantId, table: ref.table, collection: ref.name };
-    return ref;
+  private sequenced(request: pb.UpsertRequest): SequencedRequest {
+    const named = this.where.table !== '';
+    return {
+      ...request,
+      tenantId: request.tenantId === '' && named ? this.where.tenantId : request.tenantId,
+      table: request.table === '' && named ? this.where.table : request.table,
+      lastSeq: this.lastSeq,
+    };
   }
 
   private finish(failure: GrpcStatus | undefined): void {
@@ -278,22 +234,14 @@ class UpsertStream {
   }
 
   private record(operation: Operation, durationMs: number, failure: GrpcStatus | undefined): void {
-    const facts = { ...this.facts, points: this.totals.points, bytes: this.totals.bytes };
+    const facts = { ...this.where, streamId: this.id, ...this.totals };
     const startedAt = operation === Operation.StreamOpened ? new Date() : this.openedAt;
-    this.deps.recorder
+    this.pipeline
       .record(operation, this.caller, facts, startedAt, durationMs, failure)
       .catch((err: unknown) =>
-        this.deps.logger.error('stream event not queued', { streamId: this.id, err }),
+        this.pipeline.logger.error('stream event not queued', { streamId: this.id, err }),
       );
   }
-}
-
-function rejection(ack: pb.UpsertAck): VectorAdminError {
-  const first = ack.errors[0];
-  return new VectorAdminError(
-    'invalid_argument',
-    `batch rejected: ${first?.field}: ${first?.message}`,
-  );
 }
 
 /**

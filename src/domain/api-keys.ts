@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { VectorAdminError } from './errors.js';
-import { validateTenantId } from './naming.js';
+import type { AuthorizedRef, CollectionNaming } from './naming.js';
 
 /** Who a request acts as once its key is checked. */
 export type Principal =
@@ -57,7 +57,10 @@ export class ApiKeys {
     return found;
   }
 
-  /** The tenant a call acts for: a tenant key's own (empty means "mine"), any for admin. */
+  /**
+   * The tenant a call acts for: a tenant key's own (empty means "mine"), any for admin and dev
+   * mode. The id is not validated here: the ref or prefix made from it validates it, once.
+   */
   static tenantFor(principal: Principal, requested: string): string {
     if (principal.kind === 'tenant') {
       if (requested === '' || requested === principal.tenantId) return principal.tenantId;
@@ -65,6 +68,16 @@ export class ApiKeys {
     }
     if (requested === '')
       throw VectorAdminError.invalidField('tenant_id', 'is required for this key');
-    return validateTenantId(requested);
+    return requested;
+  }
+
+  /** The validated ref of the table a request names, as its principal may use it. */
+  static authorize(
+    principal: Principal,
+    naming: CollectionNaming,
+    request: { readonly tenantId: string; readonly table: string },
+  ): AuthorizedRef {
+    const ref = naming.ref(ApiKeys.tenantFor(principal, request.tenantId), request.table);
+    return { ...ref, mayConfigureShared: principal.kind !== 'tenant' };
   }
 }

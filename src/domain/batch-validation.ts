@@ -1,6 +1,6 @@
 import { ErrorCode, VectorAdminError } from './errors.js';
 import { storedPayload } from './caller-points.js';
-import { canonicalUuid, numericId, recordUuid } from './point-id.js';
+import { canonicalUuid, lastWriteWins, numericId, recordUuid } from './point-id.js';
 import { RESERVED_KEY_PREFIX, isReservedKey } from './shared-points.js';
 import type { Payload, Point, PointId } from './types.js';
 
@@ -29,6 +29,7 @@ export interface BatchLimits {
 }
 
 export type BatchValidation =
+  /** `points` holds each id once: a repeated id's later point wins (what the store keeps). */
   | { readonly ok: true; readonly points: Point[]; readonly payloadBytes: number }
   | { readonly ok: false; readonly errors: PointError[] };
 
@@ -74,7 +75,8 @@ export function validateBatch(
       points.push({ id, vector, payload: storedPayload(recordId, input.payload) });
     }
   });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, points, payloadBytes };
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, points: lastWriteWins(points), payloadBytes };
 }
 
 /** The stored id for a wire id; invalid_argument naming `field` when it is not valid. */
@@ -118,23 +120,29 @@ function checkVector(
   vectorSize: number,
   fail: (field: string, message: string) => void,
 ): Float32Array | undefined {
-  if (!(vector instanceof Float32Array)) {
-    fail('vector', vector.error);
-    return undefined;
-  }
-  if (vector.length !== vectorSize) {
-    fail('vector', `has ${vector.length} dimensions, the collection has ${vectorSize}`);
-    return undefined;
-  }
+  const problem = vector instanceof Float32Array ? vectorProblem(vector, vectorSize) : vector.error;
+  if (problem === undefined) return vector as Float32Array;
+  fail('vector', problem);
+  return undefined;
+}
+
+/** Why `vector` cannot go into a collection of `vectorSize` dimensions; undefined when it can. */
+export function vectorProblem(vector: Float32Array, vectorSize: number): string | undefined {
+  const size = vectorSizeProblem(vector.length, vectorSize);
+  if (size !== undefined) return size;
   for (let i = 0; i < vector.length; i++) {
-    if (!Number.isFinite(vector[i])) {
-      fail('vector', `value at ${i} is not finite`);
-      return undefined;
-    }
+    if (!Number.isFinite(vector[i])) return `value at ${i} is not finite`;
   }
-  return vector;
+  return undefined;
 }
 
 function payloadSize(payload: Payload): number {
   return Buffer.byteLength(JSON.stringify(payload), 'utf8');
+}
+
+/** The one vector-size rule: why `dimensions` do not fit the collection; undefined when they do. */
+export function vectorSizeProblem(dimensions: number, vectorSize: number): string | undefined {
+  return dimensions === vectorSize
+    ? undefined
+    : `has ${dimensions} dimensions, the collection has ${vectorSize}`;
 }

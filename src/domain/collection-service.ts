@@ -1,5 +1,5 @@
 import { VectorAdminError, hasErrorCode } from './errors.js';
-import type { CollectionNaming, CollectionRef } from './naming.js';
+import type { AuthorizedRef, CollectionNaming, CollectionRef } from './naming.js';
 import type { VectorStore } from './ports.js';
 import {
   configConflicts,
@@ -37,30 +37,20 @@ export class CollectionService {
 
   /**
    * Creates a collection; already_exists when the tenant has the table in either tenancy.
-   * `mayConfigureShared` is false for tenant keys: they join shared tables, never set them up.
    */
-  create(
-    tenantId: string,
-    table: string,
-    request?: CollectionConfigRequest,
-    mayConfigureShared = true,
-  ): Promise<CollectionView> {
-    const ref = this.naming.ref(tenantId, table);
+  create(ref: AuthorizedRef, request?: CollectionConfigRequest): Promise<CollectionView> {
     // Serialized per table: a create of each tenancy at once would otherwise both succeed.
-    return this.lifecycle.run(placementKey(ref), () =>
-      this.createNow(ref, request, mayConfigureShared),
-    );
+    return this.lifecycle.run(placementKey(ref), () => this.createNow(ref, request));
   }
 
   private async createNow(
-    ref: CollectionRef,
+    ref: AuthorizedRef,
     request: CollectionConfigRequest | undefined,
-    mayConfigureShared: boolean,
   ): Promise<CollectionView> {
     const config = resolveCollectionConfig(request, this.defaults);
     if (requestedTenancy(request) === Tenancy.SharedCollection) {
       if ((await this.find(ref, false)) !== undefined) throw alreadyExists(ref);
-      return this.remember(await this.shared.join(ref, config, request, mayConfigureShared));
+      return this.remember(await this.shared.join(ref, config, request));
     }
     if ((await this.shared.view(ref, false)) !== undefined) throw alreadyExists(ref);
     await this.store.createCollection(ref.name, config);
@@ -69,21 +59,15 @@ export class CollectionService {
 
   /** Creates a collection unless present; failed_precondition when the present one differs. */
   ensure(
-    tenantId: string,
-    table: string,
+    ref: AuthorizedRef,
     request?: CollectionConfigRequest,
-    mayConfigureShared = true,
   ): Promise<{ collection: CollectionView; created: boolean }> {
-    const ref = this.naming.ref(tenantId, table);
-    return this.lifecycle.run(placementKey(ref), () =>
-      this.ensureNow(ref, request, mayConfigureShared),
-    );
+    return this.lifecycle.run(placementKey(ref), () => this.ensureNow(ref, request));
   }
 
   private async ensureNow(
-    ref: CollectionRef,
+    ref: AuthorizedRef,
     request: CollectionConfigRequest | undefined,
-    mayConfigureShared: boolean,
   ): Promise<{ collection: CollectionView; created: boolean }> {
     const config = resolveCollectionConfig(request, this.defaults);
     const existing = await this.find(ref, true);
@@ -91,7 +75,7 @@ export class CollectionService {
       return { collection: this.checked(existing, request), created: false };
     if (requestedTenancy(request) === Tenancy.SharedCollection)
       return {
-        collection: this.remember(await this.shared.join(ref, config, request, mayConfigureShared)),
+        collection: this.remember(await this.shared.join(ref, config, request)),
         created: true,
       };
     try {
@@ -108,8 +92,7 @@ export class CollectionService {
   }
 
   /** Describes a collection with the tenant's real point count; not_found when missing. */
-  async get(tenantId: string, table: string): Promise<CollectionView> {
-    const ref = this.naming.ref(tenantId, table);
+  async get(ref: CollectionRef): Promise<CollectionView> {
     const view = await this.find(ref, true);
     if (view === undefined) throw notFound(ref);
     return view;
@@ -140,8 +123,7 @@ export class CollectionService {
   }
 
   /** Deletes the tenant's table (its own collection, or its points of a shared one); false when there was none. */
-  delete(tenantId: string, table: string): Promise<boolean> {
-    const ref = this.naming.ref(tenantId, table);
+  delete(ref: CollectionRef): Promise<boolean> {
     return this.lifecycle.run(placementKey(ref), () => this.deleteNow(ref));
   }
 
@@ -159,9 +141,8 @@ export class CollectionService {
    * it when missing and `autoCreate` is given. not_found otherwise.
    */
   async placementForWrite(
-    ref: CollectionRef,
+    ref: AuthorizedRef,
     autoCreate: CollectionConfigRequest | undefined,
-    mayConfigureShared = true,
   ): Promise<Placement> {
     // Short-lived: another replica may delete or re-create the table behind this one's back.
     const cached = this.placements.get(placementKey(ref));
@@ -171,7 +152,7 @@ export class CollectionService {
     const found = await this.find(ref, false);
     if (found !== undefined) return placementOf(found);
     if (autoCreate === undefined) throw notFound(ref);
-    const ensured = await this.ensure(ref.tenantId, ref.table, autoCreate, mayConfigureShared);
+    const ensured = await this.ensure(ref, autoCreate);
     return placementOf(ensured.collection);
   }
 

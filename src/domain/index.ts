@@ -37,7 +37,7 @@ export {
   validateTenantId,
   isValidCollectionPrefix,
 } from './naming.js';
-export type { CollectionRef } from './naming.js';
+export type { AuthorizedRef, CollectionRef } from './naming.js';
 export { canonicalUuid, numericId, pointIdFromKey, pointIdKey, recordUuid } from './point-id.js';
 export { resolvePointId, validateBatch } from './batch-validation.js';
 export { RECORD_ID_KEY } from './caller-points.js';

@@ -47,6 +47,14 @@ export interface CollectionRef {
   readonly name: string;
 }
 
+/**
+ * A table reference as one caller may use it. `mayConfigureShared` is false for tenant keys:
+ * they join shared tables, the operator (admin key, or dev mode) sets them up.
+ */
+export interface AuthorizedRef extends CollectionRef {
+  readonly mayConfigureShared: boolean;
+}
+
 /** Maps (tenant, table) to physical collection names and back, for one prefix. */
 export class CollectionNaming {
   constructor(readonly prefix: string) {

@@ -41,3 +41,20 @@ export function pointIdKey(id: number | string): string {
 export function pointIdFromKey(key: string): number | string {
   return /^\d+$/.test(key) ? Number(key) : key;
 }
+
+/**
+ * One point per id, the later one winning, as if the points were written one after another
+ * (UUIDs compared in canonical lowercase form). The surviving point takes its last position.
+ */
+export function lastWriteWins<P extends { readonly id: number | string }>(
+  points: readonly P[],
+): P[] {
+  const byId = new Map<string, P>();
+  for (const point of points) {
+    const id = typeof point.id === 'string' ? point.id.toLowerCase() : point.id;
+    const key = pointIdKey(id);
+    byId.delete(key);
+    byId.set(key, id === point.id ? point : { ...point, id });
+  }
+  return [...byId.values()];
+}

@@ -1,13 +1,14 @@
 import { VectorAdminError, hasErrorCode } from './errors.js';
 import {
   validateBatch,
+  vectorProblem,
   type BatchLimits,
   type PointError,
   type PointInput,
 } from './batch-validation.js';
 import type { CollectionConfigRequest } from './collection-config.js';
 import { notFound, type CollectionService } from './collection-service.js';
-import type { CollectionRef } from './naming.js';
+import type { AuthorizedRef, CollectionRef } from './naming.js';
 import type { Placement } from './placement.js';
 import { TenantWriteBudget } from './tenant-write-budget.js';
 import type { VectorStore } from './ports.js';
@@ -70,15 +71,13 @@ export class PointService {
    * aimed at a missing collection without `autoCreate`, is rejected whole with reasons.
    */
   async upsert(
-    ref: CollectionRef,
+    ref: AuthorizedRef,
     inputs: readonly PointInput[],
     autoCreate?: CollectionConfigRequest,
-    /** False for tenant keys: `autoCreate` may join a shared table, not set one up. */
-    mayConfigureShared = true,
   ): Promise<UpsertOutcome> {
     let placement;
     try {
-      placement = await this.collections.placementForWrite(ref, autoCreate, mayConfigureShared);
+      placement = await this.collections.placementForWrite(ref, autoCreate);
     } catch (err) {
       if (!hasErrorCode(err, 'not_found')) throw err;
       return rejected([{ index: 0, field: 'table', message: err.message }], 0, '');
@@ -98,11 +97,7 @@ export class PointService {
           vectorSize,
           placement.name,
         );
-      const recreated = await this.collections.placementForWrite(
-        ref,
-        autoCreate,
-        mayConfigureShared,
-      );
+      const recreated = await this.collections.placementForWrite(ref, autoCreate);
       if (recreated.config.vectorSize !== vectorSize)
         throw new VectorAdminError(
           'failed_precondition',
@@ -121,7 +116,7 @@ export class PointService {
 
   /** Deletes points by ids and/or filter; invalid_argument when neither is given. */
   async deletePoints(
-    ref: CollectionRef,
+    ref: AuthorizedRef,
     ids: readonly PointId[],
     filter: Filter | undefined,
   ): Promise<Touched> {
@@ -148,7 +143,7 @@ export class PointService {
 
   /** Nearest points to `vector` in the collection. */
   async search(
-    ref: CollectionRef,
+    ref: AuthorizedRef,
     vector: Float32Array,
     limit: number,
     filter: Filter | undefined,
@@ -158,15 +153,8 @@ export class PointService {
     assertNoReservedFilterKeys(filter);
     const checkedParams = validateSearchParams(params);
     const placement = await this.collections.placementForWrite(ref, undefined);
-    const { vectorSize } = placement.config;
-    if (vector.length !== vectorSize) {
-      throw VectorAdminError.invalidField(
-        'vector',
-        `has ${vector.length} dimensions, the collection has ${vectorSize}`,
-      );
-    }
-    if (!vector.every(Number.isFinite))
-      throw VectorAdminError.invalidField('vector', 'has a value that is not finite');
+    const problem = vectorProblem(vector, placement.config.vectorSize);
+    if (problem !== undefined) throw VectorAdminError.invalidField('vector', problem);
     const effective = limit === 0 ? 10 : limit;
     if (effective > this.limits.maxSearchLimit) {
       throw VectorAdminError.invalidField('limit', `must be at most ${this.limits.maxSearchLimit}`);
@@ -195,7 +183,7 @@ export class PointService {
    * point comes once, in the order of its first mention, under the id it was written with.
    */
   async getPoints(
-    ref: CollectionRef,
+    ref: AuthorizedRef,
     ids: readonly PointId[],
     withVectors: boolean,
   ): Promise<Touched & { readonly points: FetchedPoint[] }> {
@@ -227,7 +215,7 @@ export class PointService {
 
   /** Points matching the filter. */
   async count(
-    ref: CollectionRef,
+    ref: AuthorizedRef,
     filter: Filter | undefined,
     exact: boolean,
   ): Promise<Touched & { readonly count: number }> {

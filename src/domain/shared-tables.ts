@@ -1,6 +1,6 @@
 import { VectorAdminError, hasErrorCode } from './errors.js';
 import { configConflicts, type CollectionConfigRequest } from './collection-config.js';
-import type { CollectionNaming, CollectionRef } from './naming.js';
+import type { AuthorizedRef, CollectionNaming, CollectionRef } from './naming.js';
 import type { CollectionView } from './placement.js';
 import type { VectorStore } from './ports.js';
 import { TENANT_KEY, tenantFilter } from './shared-points.js';
@@ -38,11 +38,11 @@ export class SharedTables {
    * failed_precondition when the shared collection differs from what `request` sets.
    */
   async join(
-    ref: CollectionRef,
+    ref: AuthorizedRef,
     config: CollectionConfig,
     request: CollectionConfigRequest | undefined,
-    mayConfigure: boolean,
   ): Promise<CollectionView> {
+    const mayConfigure = ref.mayConfigureShared;
     const name = this.naming.sharedName(ref.table);
     let physical = await this.#config(name);
     if (physical === undefined && !mayConfigure) throw notSetUp(ref);

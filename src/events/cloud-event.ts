@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { VectorAdminError } from '../domain/errors.js';
 import type { Operation, OperationEvent } from '../domain/ports.js';
 import schema from './schema/operation-event.schema.json' with { type: 'json' };
-import { eventSubject, parseEventSubject } from './subjects.js';
+import { eventScope, parseEventSubject, subjectOf } from './subjects.js';
 
 // The JSON Schema file is the one definition of the event: the runtime validator below is
 // built from it, and the TS types mirror it by hand (no schema-to-type generator among our
@@ -68,8 +68,8 @@ export function toCloudEvent(event: OperationEvent, source: string): CloudEvent 
   }
   // Refused requests may carry a tenant or table that is not a valid one: the subject files
   // them under `_`, and data says the same (empty), so the two always agree.
-  const subject = eventSubject(event.tenantId, event.table, event.operation);
-  const { tenantId, table } = parseEventSubject(subject) ?? { tenantId: '', table: '' };
+  const { tenantId, table } = eventScope(event.tenantId, event.table);
+  const subject = subjectOf({ tenantId, table }, event.operation);
   const durationMs = Math.max(0, event.durationMs);
   const traced = event.traceparent !== undefined && isTraceparent(event.traceparent);
   const data: OperationEventData = {

@@ -35,12 +35,29 @@ export const SUMMARIES_SUBJECT_WILDCARD = `${ROOT}.summaries.*`;
  * event on another tenant's subject.
  */
 export function eventSubject(tenantId: string, table: string, operation: Operation): string {
+  return subjectOf(eventScope(tenantId, table), operation);
+}
+
+/**
+ * The tenant and table an event is filed under: each as given when valid, "" (the `_` token)
+ * otherwise. What the subject says and what the event's data says are both made from this.
+ */
+export function eventScope(tenantId: string, table: string): { tenantId: string; table: string } {
+  return {
+    tenantId: isValid(validateTenantId, tenantId) ? tenantId : '',
+    table: isValid(validateTable, table) ? table : '',
+  };
+}
+
+/** The subject of an event filed under `scope` (as `eventScope` made it). */
+export function subjectOf(
+  scope: { readonly tenantId: string; readonly table: string },
+  operation: Operation,
+): string {
   if (!OPERATIONS.has(operation)) {
     throw new VectorAdminError('internal', `unknown operation "${String(operation)}"`);
   }
-  const tenantToken = isValid(validateTenantId, tenantId) ? tenantId : NONE;
-  const tableToken = isValid(validateTable, table) ? table : NONE;
-  return `${ROOT}.${tenantToken}.${tableToken}.${operation}`;
+  return `${ROOT}.${scope.tenantId || NONE}.${scope.table || NONE}.${operation}`;
 }
 
 /** The subject of one summary; `key` is one token of a-z, A-Z, 0-9 and "-" (a tenant, a run). */

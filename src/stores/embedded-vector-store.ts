@@ -7,6 +7,7 @@ import type { Connection, Table } from '@lancedb/lancedb';
 import { ErrorCode, VectorAdminError } from '../domain/errors.js';
 import type { LogFields, Logger } from '../domain/logger.js';
 import { pointIdKey } from '../domain/point-id.js';
+import { vectorSizeProblem } from '../domain/batch-validation.js';
 import { KeyedQueue } from '../domain/keyed-queue.js';
 import type { CreateCollectionOptions, VectorStore } from '../domain/ports.js';
 import type {
@@ -258,12 +259,8 @@ export class EmbeddedVectorStore implements VectorStore {
   async search(name: string, query: SearchQuery): Promise<ScoredPoint[]> {
     return this.tables.guard(name, 'search', async () => {
       const open = await this.collection(name);
-      if (query.vector.length !== open.config.vectorSize) {
-        throw VectorAdminError.invalidField(
-          'vector',
-          `has ${query.vector.length} dimensions, the collection has ${open.config.vectorSize}`,
-        );
-      }
+      const problem = vectorSizeProblem(query.vector.length, open.config.vectorSize);
+      if (problem !== undefined) throw VectorAdminError.invalidField('vector', problem);
       const ann = open.indexer.annOptions(query.params);
       return this.scans.run(() =>
         vectorSearch(open.table, open.config, query, ann, this.filterInListMax),

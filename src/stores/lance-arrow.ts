@@ -13,7 +13,8 @@ import type { Data, Vector } from 'apache-arrow';
 import { VectorAdminError } from '../domain/errors.js';
 import { Distance } from '../domain/types.js';
 import type { CollectionConfig, Point } from '../domain/types.js';
-import { pointIdKey } from '../domain/point-id.js';
+import { lastWriteWins, pointIdKey } from '../domain/point-id.js';
+import { vectorSizeProblem } from '../domain/batch-validation.js';
 import { writeStoredVector } from './embedded-scoring.js';
 
 /** Schema metadata key holding the collection config, so it commits with the table itself. */
@@ -70,25 +71,19 @@ export interface BatchColumns {
  * of the wrong size.
  */
 export function upsertColumns(points: readonly Point[], config: CollectionConfig): BatchColumns {
-  const last = new Map<string, number>();
   points.forEach((point, index) => {
-    if (point.vector.length !== config.vectorSize) {
-      throw VectorAdminError.invalidField(
-        `points[${index}].vector`,
-        `has ${point.vector.length} dimensions, the collection has ${config.vectorSize}`,
-      );
-    }
-    last.set(pointIdKey(point.id), index);
+    const problem = vectorSizeProblem(point.vector.length, config.vectorSize);
+    if (problem !== undefined)
+      throw VectorAdminError.invalidField(`points[${index}].vector`, problem);
   });
-  const ids = [...last.keys()];
-  const vectors = new Float32Array(ids.length * config.vectorSize);
+  const distinct = lastWriteWins(points);
+  const vectors = new Float32Array(distinct.length * config.vectorSize);
   const payloads: string[] = [];
-  for (const index of last.values()) {
-    const point = points[index]!;
+  for (const point of distinct) {
     writeStoredVector(config.distance, point.vector, vectors, payloads.length * config.vectorSize);
     payloads.push(JSON.stringify(point.payload));
   }
-  return { ids, vectors, payloads };
+  return { ids: distinct.map((point) => pointIdKey(point.id)), vectors, payloads };
 }
 
 /**

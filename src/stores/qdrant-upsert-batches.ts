@@ -1,4 +1,4 @@
-import { pointIdKey } from '../domain/point-id.js';
+import { lastWriteWins } from '../domain/point-id.js';
 import type { Payload, Point, PointId } from '../domain/types.js';
 
 /** Qdrant's PointStruct JSON for one unnamed dense vector. */
@@ -20,17 +20,7 @@ const BODY_OVERHEAD_BYTES = 64;
 export const DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 /** Later points replace earlier ones with the same id, as if written one after another. */
-export function dedupeById(points: readonly Point[]): Point[] {
-  const byId = new Map<string, Point>();
-  for (const point of points) {
-    const id = typeof point.id === 'string' ? point.id.toLowerCase() : point.id;
-    const key = pointIdKey(id);
-    // Delete first so the surviving point takes the position of its last write.
-    byId.delete(key);
-    byId.set(key, id === point.id ? point : { ...point, id });
-  }
-  return [...byId.values()];
-}
+export const dedupeById = lastWriteWins;
 
 /** An upper bound of the JSON bytes `toPointStruct(point)` adds to a request body. */
 export function estimatePointBytes(point: Point): number {

@@ -10,6 +10,7 @@ import {
   uniqueName,
   withSpecPeer,
 } from '../helpers/qdrant-spec-peer.js';
+import { operatorRef } from '../helpers/operator-ref.js';
 
 const DIM = 4;
 const INDEXED: CollectionConfig = {
@@ -98,16 +99,26 @@ void describe('qdrant store payload indexes and search params', () => {
         maxVectorSize: 65_536,
       });
       const request = { payloadIndexes: [...(INDEXED.payloadIndexes ?? [])].reverse() };
-      assert.equal((await service.ensure('acme', 'items', request)).created, true);
-      assert.equal((await service.ensure('acme', 'items', request)).created, false);
-      assert.equal((await service.ensure('acme', 'items', {})).created, false, 'unset matches');
+      assert.equal(
+        (await service.ensure(operatorRef(service, 'acme', 'items'), request)).created,
+        true,
+      );
+      assert.equal(
+        (await service.ensure(operatorRef(service, 'acme', 'items'), request)).created,
+        false,
+      );
+      assert.equal(
+        (await service.ensure(operatorRef(service, 'acme', 'items'), {})).created,
+        false,
+        'unset matches',
+      );
       for (const differing of [
         [{ key: 'state', type: 'keyword' }],
         [...request.payloadIndexes.slice(0, 3), { key: 'done', type: 'keyword' }],
         [],
       ] as const) {
         await assert.rejects(
-          service.ensure('acme', 'items', { payloadIndexes: differing }),
+          service.ensure(operatorRef(service, 'acme', 'items'), { payloadIndexes: differing }),
           (err: unknown) =>
             hasCode('failed_precondition')(err) && /payload_indexes/.test(String(err)),
         );

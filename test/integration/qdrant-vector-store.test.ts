@@ -12,6 +12,7 @@ import {
   withSpecPeer,
 } from '../helpers/qdrant-spec-peer.js';
 import { runVectorStoreContract } from '../helpers/vector-store-contract.js';
+import { operatorRef } from '../helpers/operator-ref.js';
 
 const DIM = 4;
 
@@ -30,11 +31,18 @@ void describe('qdrant store collections', () => {
         { onDisk: false, hnsw: { onDisk: false } },
       ].entries()) {
         const table = `ensure_${i}`;
-        assert.equal((await service.ensure('acme', table, config)).created, true);
-        assert.equal((await service.ensure('acme', table, config)).created, false, table);
+        assert.equal(
+          (await service.ensure(operatorRef(service, 'acme', table), config)).created,
+          true,
+        );
+        assert.equal(
+          (await service.ensure(operatorRef(service, 'acme', table), config)).created,
+          false,
+          table,
+        );
       }
       await assert.rejects(
-        service.ensure('acme', 'ensure_0', { hnsw: { m: 16 } }),
+        service.ensure(operatorRef(service, 'acme', 'ensure_0'), { hnsw: { m: 16 } }),
         (err: unknown) => hasCode('failed_precondition')(err) && /hnsw\.m/.test(String(err)),
       );
     });
