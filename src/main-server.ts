@@ -76,6 +76,11 @@ export async function startVectorAdmin(
       },
       maxMessageBytes: config.grpc.maxMessageBytes,
       streamWindow: config.grpc.streamWindow,
+      streams: {
+        perTenant: config.grpc.maxStreamsPerTenant,
+        perConnection: config.grpc.maxStreamsPerConnection,
+        idleTimeoutMs: config.grpc.streamIdleTimeoutMs,
+      },
       maxInflightBytes: config.grpc.maxInflightBytes,
       tenantInflightBytes: config.grpc.tenantInflightBytes,
     },

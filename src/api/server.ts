@@ -18,6 +18,7 @@ import { collectionHandlers } from './collection-handlers.js';
 import { OperationPipeline } from './operation-pipeline.js';
 import { pointHandlers } from './point-handlers.js';
 import { tolerantDecoding } from './request-decoding.js';
+import type { StreamCaps } from './stream-slots.js';
 import { upsertStreamHandler } from './upsert-stream.js';
 import { FIXED_SETTINGS } from '../config/index.js';
 
@@ -32,6 +33,8 @@ export interface GrpcServerDeps {
   readonly limits: PointLimits;
   readonly maxMessageBytes: number;
   readonly streamWindow: number;
+  /** Caps on open UpsertStreams and their idle timeout. */
+  readonly streams: StreamCaps;
   readonly maxInflightBytes: number;
   /** Bytes of store writes one tenant may have running at once; 0 or unset: no limit. */
   readonly tenantInflightBytes?: number;
@@ -97,6 +100,7 @@ export async function startGrpcServer(
     upsertStream: upsertStreamHandler(pipeline, collections, points, {
       window: deps.streamWindow,
       budget: new ByteBudget(deps.maxInflightBytes),
+      caps: deps.streams,
     }),
   });
   const health = new HealthImplementation({

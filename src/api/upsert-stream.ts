@@ -19,12 +19,17 @@ import {
 } from './operation-pipeline.js';
 import { vectorBytes } from './point-mappers.js';
 import { undecodableRequest, wireSize } from './request-decoding.js';
+import { StreamSlots, type StreamCaps } from './stream-slots.js';
 import { upsertOperation } from './upsert-operation.js';
 
-/** Flow control for streams: unacknowledged batches per stream, bytes across all streams. */
+/**
+ * Flow control for streams: unacknowledged batches per stream, bytes across all streams, and
+ * how many streams may be open and for how long idle.
+ */
 export interface StreamLimits {
   readonly window: number;
   readonly budget: ByteBudget;
+  readonly caps: StreamCaps;
 }
 
 const CANCELLED: GrpcStatus = {
@@ -71,12 +76,47 @@ export function upsertStreamHandler(
       return upsert.run(ref, request);
     },
   });
+  const slots = new StreamSlots(limits.caps);
+  // Opening a stream is an operation of its own: it takes a slot and is evented at once, so a
+  // stream that never sends is seen (and counted against the caps) too.
+  const open: OpenHandler = pipeline.wrap({
+    operation: Operation.StreamOpened,
+    authorize: (caller) => ({ tenantId: ownTenant(caller), holder: holderOf(caller) }),
+    run: ({ holder }, opening: Opening) =>
+      Promise.resolve({
+        reply: slots.acquire(holder, opening.connection),
+        facts: { streamId: opening.streamId, points: 0, bytes: 0 },
+      }),
+  });
   return (call) => {
-    void pipeline.authenticate(Operation.Upsert, call.metadata, call.getPeer()).then((caller) => {
-      if (isCaller(caller)) new UpsertStream(pipeline, batch, limits, call, caller).start();
-      else call.emit('error', caller);
-    });
+    void (async () => {
+      const caller = await pipeline.authenticate(Operation.Upsert, call.metadata, call.getPeer());
+      if (!isCaller(caller)) {
+        call.emit('error', caller);
+        return;
+      }
+      const streamId = randomUUID();
+      const opened = await open(caller, { streamId, connection: call.getPeer() });
+      if (opened.reply === undefined) {
+        call.emit('error', opened.failure);
+        return;
+      }
+      new UpsertStream(pipeline, batch, limits, call, caller, streamId, opened.reply).start();
+    })().catch((err: unknown) => call.emit('error', pipeline.fail(Operation.StreamOpened, err)));
   };
+}
+
+/** What a stream's opening knows: its id, and the connection it came on (its peer address). */
+interface Opening {
+  readonly streamId: string;
+  readonly connection: string;
+}
+type OpenHandler = OperationHandler<Opening, () => void>;
+
+// Streams are capped per credential: a tenant key's tenant, or the admin key, or dev mode.
+function holderOf(caller: Caller): string {
+  const { principal } = caller;
+  return principal.kind === 'tenant' ? `tenant:${principal.tenantId}` : principal.kind;
 }
 
 /** A batch with the seq its stream acked last. */
@@ -84,7 +124,6 @@ type SequencedRequest = pb.UpsertRequest & { readonly lastSeq: bigint };
 type BatchHandler = OperationHandler<SequencedRequest, pb.UpsertAck>;
 
 class UpsertStream {
-  private readonly id = randomUUID();
   private readonly queue: Pending[] = [];
   private readonly openedAt = new Date();
   private readonly opened = performance.now();
@@ -96,8 +135,8 @@ class UpsertStream {
   private clientDone = false;
   private finished = false;
   private paused = false;
-  private openRecorded = false;
   private stopWaiting: (() => void) | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly pipeline: OperationPipeline,
@@ -105,18 +144,23 @@ class UpsertStream {
     private readonly limits: StreamLimits,
     private readonly call: Call,
     private readonly caller: Caller,
+    private readonly id: string,
+    private readonly releaseSlot: () => void,
   ) {
     this.where = { tenantId: ownTenant(caller), table: '', collection: '' };
   }
 
   start(): void {
     limitReadAhead(this.call);
+    this.armIdleTimer();
     this.call.on('data', (request: pb.UpsertRequest) => this.receive(request));
     this.call.on('end', () => {
       this.clientDone = true;
       this.pump();
     });
     this.call.on('cancelled', () => this.finish(CANCELLED));
+    // Hung up while the stream was being opened: no 'cancelled' will come.
+    if (this.call.cancelled) this.finish(CANCELLED);
     this.call.on('error', (err) =>
       this.pipeline.logger.debug('stream error', { streamId: this.id, err }),
     );
@@ -124,6 +168,7 @@ class UpsertStream {
 
   private receive(request: pb.UpsertRequest): void {
     if (this.finished) return;
+    this.armIdleTimer();
     const bytes = undecodableRequest(request) === undefined ? vectorBytes(request.points) : 0;
     // The budget counts what the message held on the wire, payloads included.
     const budgetBytes = wireSize(request) ?? bytes;
@@ -186,10 +231,6 @@ class UpsertStream {
     if (outcome.facts.table !== '') {
       const { tenantId, table, collection } = outcome.facts;
       this.where = { tenantId, table, collection };
-      if (!this.openRecorded) {
-        this.openRecorded = true;
-        this.record(Operation.StreamOpened, 0, undefined);
-      }
     }
     let ack = outcome.reply;
     if (ack === undefined) {
@@ -208,7 +249,28 @@ class UpsertStream {
       this.totals.bytes += pending.bytes;
     }
     this.call.write(ack);
+    this.armIdleTimer();
     return undefined;
+  }
+
+  /**
+   * (Re)starts the idle clock: a stream with nothing received and nothing in flight for the
+   * idle timeout ends with DEADLINE_EXCEEDED, giving back its slots and memory.
+   */
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    if (this.finished) return;
+    const { idleTimeoutMs } = this.limits.caps;
+    this.idleTimer = setTimeout(() => {
+      if (this.draining || this.queue.length > 0) return this.armIdleTimer();
+      const idle = new VectorAdminError(
+        'deadline_exceeded',
+        `stream idle for ${idleTimeoutMs} ms (VECTORADMIN_STREAM_IDLE_TIMEOUT_MS): closed; open a new stream to send more`,
+      );
+      this.finish(this.pipeline.fail(Operation.StreamClosed, idle));
+    }, idleTimeoutMs);
+    // The call keeps the server busy anyway; the timer alone must not keep a process alive.
+    this.idleTimer.unref();
   }
 
   // Empty tenant_id/table repeat the stream's previous ones; the first batch sets them.
@@ -225,19 +287,20 @@ class UpsertStream {
   private finish(failure: GrpcStatus | undefined): void {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.idleTimer);
+    this.releaseSlot();
     this.stopWaiting?.();
     for (const pending of this.queue.splice(0)) this.limits.budget.release(pending.budgetBytes);
-    if (this.openRecorded)
-      this.record(Operation.StreamClosed, performance.now() - this.opened, failure);
+    this.recordClosed(failure);
     if (failure === undefined) this.call.end();
     else if (failure !== CANCELLED) this.call.emit('error', failure);
   }
 
-  private record(operation: Operation, durationMs: number, failure: GrpcStatus | undefined): void {
+  private recordClosed(failure: GrpcStatus | undefined): void {
     const facts = { ...this.where, streamId: this.id, ...this.totals };
-    const startedAt = operation === Operation.StreamOpened ? new Date() : this.openedAt;
+    const durationMs = performance.now() - this.opened;
     this.pipeline
-      .record(operation, this.caller, facts, startedAt, durationMs, failure)
+      .record(Operation.StreamClosed, this.caller, facts, this.openedAt, durationMs, failure)
       .catch((err: unknown) =>
         this.pipeline.logger.error('stream event not queued', { streamId: this.id, err }),
       );

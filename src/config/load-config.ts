@@ -68,6 +68,9 @@ function build(e: Env, problems: string[]) {
       address: e.VECTORADMIN_GRPC_ADDR,
       maxMessageBytes: e.VECTORADMIN_MAX_MESSAGE_BYTES,
       streamWindow: e.VECTORADMIN_STREAM_WINDOW,
+      maxStreamsPerTenant: e.VECTORADMIN_MAX_STREAMS_PER_TENANT,
+      maxStreamsPerConnection: e.VECTORADMIN_MAX_STREAMS_PER_CONNECTION,
+      streamIdleTimeoutMs: e.VECTORADMIN_STREAM_IDLE_TIMEOUT_MS,
       maxInflightBytes: e.VECTORADMIN_MAX_INFLIGHT_BYTES,
       tenantInflightBytes: e.VECTORADMIN_TENANT_INFLIGHT_BYTES,
       ...(e.VECTORADMIN_TLS_CERT !== undefined && e.VECTORADMIN_TLS_KEY !== undefined
