@@ -37,13 +37,10 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** The dashboard address the consumer logged when it started. */
-function dashboardUrl(consumer: ConsumerProcess): string | undefined {
-  for (const line of consumer.log().split('\n')) {
-    if (!line.includes('metrics consumer running')) continue;
-    return `http://${(JSON.parse(line) as { dashboard: string }).dashboard}/`;
-  }
-  return undefined;
+/** The dashboard's URL, from the consumer's readiness signal. */
+async function dashboardUrl(consumer: ConsumerProcess): Promise<string> {
+  const { dashboard } = await consumer.ready;
+  return `http://${String(dashboard)}/`;
 }
 
 async function streamMessages(natsUrl: string): Promise<number> {
@@ -180,10 +177,7 @@ test('dashboard - a scripted run shows in traces, summaries, replay and the live
     assert.match(printed.stdout, /^window\s+operation/);
 
     // The live dashboard, in a real headless Chromium.
-    const url = await waitFor(() => dashboardUrl(consumer), {
-      timeoutMs: 5000,
-      reason: 'the consumer to log its dashboard address',
-    });
+    const url = await dashboardUrl(consumer);
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: CHROMIUM_ARGS,
@@ -221,10 +215,7 @@ test('dashboard - a scripted run shows in traces, summaries, replay and the live
     const replay = spawnConsumer({ ...env, OTEL_TRACES_EXPORTER: 'none' }, ['--replay']);
     try {
       // Until it runs, the old checkpoint is still there: wait for the replay to take over.
-      await waitFor(() => dashboardUrl(replay), {
-        timeoutMs: 10_000,
-        reason: 'the replay to start',
-      });
+      await replay.ready;
       await waitFor(
         async () =>
           (await readSummaries(config))

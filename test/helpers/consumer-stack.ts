@@ -5,6 +5,7 @@ import path from 'node:path';
 import { connect, type JetStreamClient, type NatsConnection } from 'nats';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { provisionEventsStream } from '../../src/events/index.js';
+import { waitForReady } from '../../src/processes/index.js';
 import { NatsServer } from './nats-server.js';
 
 /** A nats-server with the events stream, a client and a temp data dir for consumer tests. */
@@ -72,6 +73,8 @@ export interface ConsumerProcess {
   readonly log: () => string;
   /** Resolves to the exit code (or signal name) once it exited. */
   readonly exited: Promise<number | string>;
+  /** Its readiness signal (processes/ready-signal.ts): where the dashboard and /metrics serve. */
+  readonly ready: Promise<Readonly<Record<string, unknown>>>;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -84,7 +87,7 @@ export function spawnConsumer(
 ): ConsumerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'consume', ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
@@ -94,7 +97,11 @@ export function spawnConsumer(
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
-  return { child, log: () => stderr, exited, kill: (signal) => child.kill(signal) };
+  // Listening from the start: a message nobody listens for is lost. Tests that expect the
+  // process to stand by or fail never await it, so its rejection is handled here too.
+  const ready = waitForReady(child, { name: 'consumer', timeoutMs: 60_000, stderr: () => stderr });
+  ready.catch(() => undefined);
+  return { child, log: () => stderr, exited, ready, kill: (signal) => child.kill(signal) };
 }
 
 /** Runs `vector-admin <args>` to completion; resolves to its exit code and stdout. */

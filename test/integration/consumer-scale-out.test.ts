@@ -4,7 +4,6 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { test } from 'node:test';
 import { connect } from 'nats';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConsumerLease,
   LEASE_BUCKET,
@@ -24,6 +23,7 @@ import {
   startConsumerFixture,
   type ConsumerFixture,
 } from '../helpers/consumer-stack.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const WINDOW_MS = 10_000;
@@ -206,37 +206,64 @@ test('consumer scale-out - a dead holder on this host is replaced at once, a liv
 
 test('consumer scale-out - a holder cut off from NATS stops committing at TTL/2 and learns the lease expired', async () => {
   await using fx = await startConsumerFixture('consumer lease lapse');
-  const lease = await ConsumerLease.acquire({
-    nc: fx.nc,
-    key: 'lapsing',
-    ttlMs: 2000,
-    replicas: 1,
-    dataDir: fx.dataDir,
-    logger: silentLogger,
+  // The holder reaches NATS through a proxy, so the test can watch its key expire meanwhile.
+  await using proxy = await TcpProxy.forUrl(fx.server.url);
+  const holderNc = await connect({
+    servers: proxy.url('nats'),
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 100,
   });
-  assert.ok(lease.valid);
-  await fx.server.stop();
-  // Renewed at most TTL/5 before the stop, so it lapses by TTL/2 after it; 0.75 TTL is slack.
-  await waitFor(() => !lease.valid, { timeoutMs: 1500, reason: 'the lease lapsed by TTL/2' });
-  assert.throws(
-    () => lease.assertValid(),
-    (e: unknown) => hasErrorCode(e, 'unavailable'),
-  );
-  await sleep(2500); // past the TTL: the key has expired when NATS comes back
-  await fx.server.restart();
-  let err: unknown;
-  void lease.lost.then((e) => (err = e));
-  await waitFor(() => err !== undefined, { timeoutMs: 15_000, reason: 'the expiry noticed' });
-  assert.ok(err instanceof LeaseLostError);
-  assert.equal(lease.valid, false, 'a lost lease never becomes valid again');
+  try {
+    const lease = await ConsumerLease.acquire({
+      nc: holderNc,
+      key: 'lapsing',
+      ttlMs: 2000,
+      replicas: 1,
+      dataDir: fx.dataDir,
+      logger: silentLogger,
+    });
+    assert.ok(lease.valid);
+    proxy.refuse(true);
+    // Renewed at most TTL/5 before the cut, so it lapses by TTL/2 after it; 0.75 TTL is slack.
+    await waitFor(() => !lease.valid, { timeoutMs: 1500, reason: 'the lease lapsed by TTL/2' });
+    assert.throws(
+      () => lease.assertValid(),
+      (e: unknown) => hasErrorCode(e, 'unavailable'),
+    );
+    await leaseKeysExpired(fx, 'the lapsed key expired on the server');
+    proxy.refuse(false);
+    let err: unknown;
+    void lease.lost.then((e) => (err = e));
+    await waitFor(() => err !== undefined, { timeoutMs: 15_000, reason: 'the expiry noticed' });
+    assert.ok(err instanceof LeaseLostError);
+    assert.equal(lease.valid, false, 'a lost lease never becomes valid again');
+  } finally {
+    await holderNc.close();
+  }
 });
+
+// Waits, over the fixture's own connection, until no lease key is left in the bucket.
+async function leaseKeysExpired(fx: ConsumerFixture, reason: string): Promise<void> {
+  const kv = await fx.js.views.kv(LEASE_BUCKET);
+  await waitFor(
+    async () => {
+      const keys: string[] = [];
+      for await (const key of await kv.keys()) keys.push(key);
+      return keys.length === 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, reason },
+  );
+}
 
 test('consumer scale-out - a consumer process outlives a NATS outage longer than its lease and counts exactly', async () => {
   await using fx = await startConsumerFixture('consumer outage');
   const env = { ...fx.env, VECTORADMIN_CONSUMER_LEASE_TTL_MS: '3000' };
   const config = fx.config(env);
   const events = eventRun(300, 75, Date.now() - 100_000, 250, TENANTS);
-  const consumer = spawnConsumer(env);
+  // The consumer reaches NATS through a proxy: the outage starts when it is cut off, and lasts
+  // until its lease key has expired on the server, which the test watches directly.
+  await using proxy = await TcpProxy.forUrl(fx.server.url);
+  const consumer = spawnConsumer({ ...env, NATS_URL: proxy.url('nats') });
   try {
     await publishEvents(fx.js, events.slice(0, 150));
     const operations = async () =>
@@ -247,10 +274,11 @@ test('consumer scale-out - a consumer process outlives a NATS outage longer than
       timeoutMs: 20_000,
       reason: 'the first half counted',
     });
+    proxy.refuse(true);
+    await leaseKeysExpired(fx, "the consumer's lease expired on the server");
     await fx.nc.close();
-    await fx.server.stop();
-    await sleep(3500); // longer than the lease's TTL
     await fx.server.restart();
+    proxy.refuse(false);
     const nc = await connect({ servers: fx.server.url });
     try {
       await publishEvents(nc.jetstream(), events.slice(150));
