@@ -40,6 +40,24 @@ export function findNatsServer(binary?: string): string {
   );
 }
 
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * The command line that runs `command` so that it gets SIGTERM when this process dies, however
+ * it dies (SIGKILL included): nats-server has no such option, so util-linux's `setpriv` sets
+ * the kernel's parent-death signal and execs it (same pid). Where setpriv is missing (not
+ * Linux), the command as it is: only a normal exit of this process stops it then. See docs/PLATFORM.md.
+ */
+function diesWithParent(command: readonly string[]): [string, string[]] {
+  const [file = '', ...args] = command;
+  try {
+    accessSync(SETPRIV, constants.X_OK);
+    return [SETPRIV, ['--pdeathsig', 'SIGTERM', '--', file, ...args]];
+  } catch {
+    return [file, args];
+  }
+}
+
 /** Starts nats-server with JetStream storing under `dir`; resolves once it accepts TCP. */
 export async function spawnNats(
   dir: string,
@@ -61,7 +79,7 @@ export async function spawnNats(
     ].join('\n'),
   );
   // Detached like the other children: the parent stops it after the services that use it.
-  const child = spawn(executable, ['-c', config], {
+  const child = spawn(...diesWithParent([executable, '-c', config]), {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });

@@ -4,13 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { closedPort } from '../helpers/closed-port.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { alive, descendants } from '../helpers/process-tree.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 // Issue 13, item 6: every way of stopping `npm start` stops every child. npm passes no signal
 // on to its script, so the supervisor must notice its parent is gone; a service whose
-// supervisor died (even by SIGKILL) stops by itself.
+// supervisor died (even by SIGKILL) stops by itself, and so does a nats-server it started.
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -64,27 +65,36 @@ for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
   );
 }
 
-test(
-  'cli signals - service and consumer stop when their supervisor is killed',
-  { timeout: 240_000 },
-  async () => {
-    await using nats = await NatsServer.start();
-    const started = await startNpm(nats.url);
-    try {
-      const supervisor = descendants(started.npm.pid ?? -1).find(
-        (pid) => descendants(pid).length >= 2,
-      );
-      assert.ok(supervisor !== undefined, 'the supervisor, parent of service and consumer');
-      const children = descendants(supervisor);
-      process.kill(supervisor, 'SIGKILL');
-      await waitFor(() => children.every((pid) => !alive(pid)) || undefined, {
-        timeoutMs: 30_000,
-        reason: `service and consumer to stop without their supervisor; output:\n${started.output()}`,
-      });
-    } finally {
-      for (const pid of [started.npm.pid ?? -1, ...started.pids])
-        if (alive(pid)) process.kill(pid, 'SIGKILL');
-      await rm(started.dataDir, { recursive: true, force: true });
-    }
-  },
-);
+const NATS_CASES = [
+  { name: 'NATS answering', spawnsNats: false },
+  { name: 'a nats-server it started', spawnsNats: true },
+] as const;
+
+for (const { name, spawnsNats } of NATS_CASES) {
+  test(
+    `cli signals - every child stops when the supervisor is killed (${name})`,
+    { timeout: 240_000 },
+    async () => {
+      await using nats = spawnsNats ? undefined : await NatsServer.start();
+      const natsUrl = nats?.url ?? `nats://127.0.0.1:${await closedPort()}`;
+      const started = await startNpm(natsUrl);
+      try {
+        const supervisor = descendants(started.npm.pid ?? -1).find(
+          (pid) => descendants(pid).length >= 2,
+        );
+        assert.ok(supervisor !== undefined, 'the supervisor, parent of service and consumer');
+        const children = descendants(supervisor);
+        assert.equal(children.length, spawnsNats ? 3 : 2, 'service, consumer (and nats-server)');
+        process.kill(supervisor, 'SIGKILL');
+        await waitFor(() => children.every((pid) => !alive(pid)) || undefined, {
+          timeoutMs: 30_000,
+          reason: `every child to stop without its supervisor; output:\n${started.output()}`,
+        });
+      } finally {
+        for (const pid of [started.npm.pid ?? -1, ...started.pids])
+          if (alive(pid)) process.kill(pid, 'SIGKILL');
+        await rm(started.dataDir, { recursive: true, force: true });
+      }
+    },
+  );
+}

@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { connect, streamUpserts } from '../../src/client/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { readSummaries } from '../../src/consumer/index.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { seededRandom, wirePoints } from '../helpers/points.js';
 import { alive, descendants } from '../helpers/process-tree.js';
 import { waitFor } from '../helpers/wait-for.js';
-
-// A port nothing listens on: bind one, note it, close it.
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test(
   'npm start - a newcomer gets service, consumer and NATS, and one SIGINT stops them all',
