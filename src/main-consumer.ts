@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { ConfigError, loadConfig, splitHostPort, type Config } from './config/index.js';
+import { ConfigError, loadConfigOrExit, splitHostPort } from './config/index.js';
 import {
   LeaseLostError,
   runConsumer,
@@ -17,14 +17,7 @@ import { announceReady, exitOnSignals } from './processes/index.js';
  * or a checkpoint that does not fit it; 1 when start-up fails otherwise or consuming stops by itself.
  */
 export async function consumeMain(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
+  const config = loadConfigOrExit();
   const logger = new JsonLogger(config.logLevel, { service: 'vectoradmin-consumer' });
   const replay = argv.includes('--replay');
   // Created once: the SDK registers itself globally, and a lost lease restarts the consumer.

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { startGrpcServer, type RunningServer } from './api/index.js';
-import { ConfigError, loadConfig, splitHostPort, type Config } from './config/index.js';
+import { ConfigError, loadConfigOrExit, splitHostPort, type Config } from './config/index.js';
 import {
   ApiKeys,
   CollectionNaming,
@@ -132,14 +132,7 @@ function credentials(config: Config): ServerCredentials {
 
 /** Runs the service until SIGINT/SIGTERM; exit code 2 on bad configuration. */
 export async function serveMain(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
+  const config = loadConfigOrExit();
   const logger = new JsonLogger(config.logLevel, { service: 'vectoradmin' });
   let running: VectorAdminProcess | undefined;
   exitOnSignals(logger, () => running);

@@ -1,4 +1,4 @@
-export { loadConfig, ConfigError } from './load-config.js';
+export { loadConfig, loadConfigOrExit, ConfigError } from './load-config.js';
 export type { Config } from './load-config.js';
 export { FIXED_SETTINGS, envSchema } from './schema.js';
 export { childEnvironment } from './child-env.js';

@@ -37,6 +37,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze(parsed.data);
 }
 
+/** For entry points: the configuration, or its problems on stderr and exit code 2. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+}
+
 /**
  * The one compile step: environment variables (defaults and syntax in schema.ts) to the
  * structured configuration, with the checks that span variables reported as issues.
