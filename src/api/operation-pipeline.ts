@@ -17,6 +17,7 @@ import {
 } from '../domain/index.js';
 import { callerFrom, ownTenant, type Caller } from './caller.js';
 import { statusName, toGrpcStatus, type GrpcStatus } from './errors.js';
+import { checkMetadataSize } from './metadata-limit.js';
 import { undecodableRequest } from './request-decoding.js';
 
 /** What an operation's event says about it besides its outcome and timing. */
@@ -101,8 +102,9 @@ export class OperationPipeline {
   ) {}
 
   /**
-   * The caller of a call, or the status it was refused with. A refusal is evented under no
-   * tenant, so alerts can count bad keys without a key naming anyone.
+   * The caller of a call, or the status it was refused with (metadata over its size limit, a
+   * missing or unknown key). A refusal is evented under no tenant, so alerts can count bad keys
+   * without a key naming anyone.
    */
   async authenticate(
     operation: Operation,
@@ -112,6 +114,7 @@ export class OperationPipeline {
     const startedAt = new Date();
     const started = performance.now();
     try {
+      checkMetadataSize(metadata);
       return callerFrom(metadata, this.keys);
     } catch (err) {
       this.logger.warn('call refused', { operation, peer, err });

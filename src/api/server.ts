@@ -15,6 +15,7 @@ import {
 import { VectorAdminService } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { addDescriptorReflection } from './descriptor-reflection.js';
 import { collectionHandlers } from './collection-handlers.js';
+import { acceptHeaderLists } from './metadata-limit.js';
 import { OperationPipeline } from './operation-pipeline.js';
 import { pointHandlers } from './point-handlers.js';
 import { tolerantDecoding } from './request-decoding.js';
@@ -78,6 +79,7 @@ export async function startGrpcServer(
   credentials: ServerCredentials = ServerCredentials.createInsecure(),
 ): Promise<RunningServer> {
   const server = new Server(serverOptions(deps));
+  acceptHeaderLists(server);
   const collections = new CollectionService(deps.store, deps.naming, {
     vectorSize: deps.defaultVectorSize,
     distance: 'cosine',
