@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { wireId, wireVector, type VectorAdminApi } from '../../src/client/index.js';
@@ -9,13 +12,11 @@ import {
   type Point,
   type PointId,
 } from '../../src/gen/vectoradmin/v1/vectoradmin.js';
-import {
-  STORE_KINDS,
-  storeUnderTest,
-  type StoreUnderTest,
-} from '../helpers/shared-tenancy-stores.js';
+import { startQdrantPeers } from '../helpers/qdrant-grpc-peer.js';
+import { STORE_KINDS, storeUnderTest } from '../helpers/shared-tenancy-stores.js';
 import {
   ADMIN_KEY,
+  startTestStack,
   tenantKey,
   uniqueName,
   uniqueTable,
@@ -67,14 +68,43 @@ const TABLES: [string, CollectionConfig][] = [
   ],
 ];
 
-for (const kind of STORE_KINDS) {
+/** A store behind the service: the shared suites' kinds, and Qdrant over its gRPC transport. */
+interface StoreFixture extends AsyncDisposable {
+  start(tenants: readonly string[]): Promise<TestStack>;
+  /** Qdrant gRPC only: the methods the service called on the gRPC peer. */
+  grpcMethods?(): string[];
+}
+
+async function storeFixture(kind: (typeof KINDS)[number]): Promise<StoreFixture> {
+  if (kind !== 'qdrant-grpc') return storeUnderTest(kind);
+  const peers = await startQdrantPeers();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'vectoradmin-get-'));
+  const env = {
+    VECTORADMIN_STORE: 'qdrant',
+    QDRANT_URL: peers.rest.url,
+    QDRANT_TRANSPORT: 'grpc',
+    QDRANT_GRPC_PORT: String(peers.grpc.port),
+  };
+  return {
+    start: (tenants) => startTestStack({ tenants, dataDir, env }),
+    grpcMethods: () => peers.grpc.calls.map((c) => c.method),
+    [Symbol.asyncDispose]: async () => {
+      await peers.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const KINDS = [...STORE_KINDS, 'qdrant-grpc'] as const;
+
+for (const kind of KINDS) {
   describe(`points get on ${kind}`, () => {
     const [a, b] = [uniqueName('ga'), uniqueName('gb')];
-    let store: StoreUnderTest;
+    let store: StoreFixture;
     let stack: TestStack;
     const api = (tenant: string): VectorAdminApi => stack.api(tenantKey(tenant));
     before(async () => {
-      store = await storeUnderTest(kind);
+      store = await storeFixture(kind);
       stack = await store.start([a, b]);
     });
     after(async () => {
@@ -155,6 +185,10 @@ for (const kind of STORE_KINDS) {
           plain.points.map((p) => [idText(p.id), p.payload, p.vector]),
           [['recordId:WI-0', { row: 0 }, undefined]],
         );
+        if (store.grpcMethods !== undefined) {
+          const methods = store.grpcMethods();
+          assert.ok(methods.includes('Query') && methods.includes('Get'), 'reads went over gRPC');
+        }
       });
     }
 
