@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { QueryPointsSchema, UpsertPointsSchema } from '@qdrant/js-client-grpc';
 import { toGrpcFilter, toGrpcPoint } from '../../src/stores/qdrant-grpc-points.js';
 import { validateRequest } from '../helpers/qdrant-grpc-validator.js';
@@ -9,8 +9,10 @@ const point = { id: 1, vector: new Float32Array([0.5, 1]), payload: { a: [1, { b
 
 const NUM_ID = { pointIdOptions: { case: 'num', value: 1n } } as const;
 
+/** As the peer receives it: encoded and decoded (the adapter hands protobuf-es encoded vectors). */
 function upsert(extra: object = {}, points: object[] = [toGrpcPoint(point)]) {
-  return create(UpsertPointsSchema, { collectionName: 'c', wait: true, points, ...extra });
+  const message = create(UpsertPointsSchema, { collectionName: 'c', wait: true, points, ...extra });
+  return fromBinary(UpsertPointsSchema, toBinary(UpsertPointsSchema, message));
 }
 
 test('grpc validator - what the adapter sends passes', () => {
