@@ -180,6 +180,8 @@ function serverEnv(
     QDRANT_COLLECTION_PREFIX: config.collections.prefix,
     QDRANT_DEFAULT_VECTOR_SIZE: String(config.collections.defaultVectorSize),
     VECTORADMIN_SHUTDOWN_TIMEOUT_MS: String(config.shutdownTimeoutMs),
+    // glibc gives each LanceDB thread an arena and keeps what it frees (docs/BENCHMARKS.md, Memory).
+    MALLOC_ARENA_MAX: '2',
     ...(natsUrl === undefined
       ? { VECTORADMIN_EVENTS: 'off' }
       : { VECTORADMIN_EVENTS: 'on', ...eventsEnv(config, natsUrl) }),
