@@ -24,7 +24,9 @@ RUN npm run build \
 
 # ---- runtime: compiled code, production dependencies and the proto files ----
 FROM ${NODE_IMAGE} AS runtime
+# MALLOC_ARENA_MAX: glibc otherwise keeps an arena per LanceDB thread (docs/BENCHMARKS.md, Memory).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     VECTORADMIN_DATA_DIR=/var/lib/vectoradmin
 WORKDIR /app
 # Owned by root and read-only to the service user; only the data dir is writable.

@@ -101,10 +101,15 @@ async function launch(config: Config, logDir: string, out: (text: string) => voi
       out(`started nats-server at ${natsUrl} (store under ${path.join(config.dataDir, 'nats')})`);
     }
   }
-  const env = childEnvironment({
-    VECTORADMIN_DATA_DIR: config.dataDir,
-    ...(natsUrl === undefined ? {} : { NATS_URL: natsUrl }),
-  });
+  const env = childEnvironment(
+    {
+      VECTORADMIN_DATA_DIR: config.dataDir,
+      ...(natsUrl === undefined ? {} : { NATS_URL: natsUrl }),
+    },
+    // glibc gives each LanceDB thread an arena and keeps what it frees (docs/BENCHMARKS.md,
+    // Memory); it reads this only at process start, so the children get it from here.
+    { MALLOC_ARENA_MAX: '2' },
+  );
   let server: NodeService | undefined;
   try {
     server = await startNodeService({
