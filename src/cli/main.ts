@@ -70,4 +70,9 @@ async function runCommand(command: Command, argv: string[]): Promise<void> {
   }
 }
 
+// A reader that stops early (`vector-admin search --help | head`) is not this command's failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
 await main(process.argv.slice(2));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -110,5 +111,18 @@ describe('cli help', () => {
     const sub = await cli(['collections', 'lst']);
     assert.equal(sub.code, 2);
     assert.match(sub.stderr, /Did you mean list\?/);
+  });
+
+  test('cli help - a reader that closes early (| head) ends the command quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [BUILT_CLI, 'search', '--help'], {
+      cwd: dataDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 });
