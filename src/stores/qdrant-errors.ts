@@ -108,68 +108,37 @@ export function fromQdrantFailure(
   const what = subject(ctx);
   const { cause, retryAfterMs } = failure;
   const retry = retryAfterMs === undefined ? {} : { retryAfterMs };
-  switch (failure.status) {
-    case 400:
-      return new VectorAdminError(
-        ErrorCode.InvalidArgument,
-        `${what}: ${failure.detail ?? 'rejected by Qdrant'}`,
-        { cause },
-      );
-    case 413:
-      // Qdrant's service.max_request_size_mb (32 by default) refused the body.
-      return new VectorAdminError(
-        ErrorCode.InvalidArgument,
-        `${what}: request too large for Qdrant`,
-        {
-          cause,
-        },
-      );
-    case 401:
-      return new VectorAdminError(
-        ErrorCode.Unauthenticated,
-        `${what}: Qdrant refused the API key`,
-        {
-          cause,
-        },
-      );
-    case 403:
-      return new VectorAdminError(ErrorCode.PermissionDenied, `${what}: not permitted by Qdrant`, {
-        cause,
-      });
-    case 404:
-      return new VectorAdminError(ErrorCode.NotFound, `${what}: collection not found`, { cause });
-    case 409:
-      return new VectorAdminError(ErrorCode.AlreadyExists, `${what}: collection already exists`, {
-        cause,
-      });
-    case 507:
-      return new VectorAdminError(
-        ErrorCode.ResourceExhausted,
-        `${what}: Qdrant is out of storage`,
-        {
-          cause,
-        },
-      );
-    case 429:
-      return new VectorAdminError(ErrorCode.ResourceExhausted, `${what}: Qdrant is rate limiting`, {
-        cause,
-        ...retry,
-      });
-    case 408: // Qdrant's own operation timeout
-    case 502:
-    case 503: // also Qdrant's "shard unavailable"
-    case 504:
-      return new VectorAdminError(
-        ErrorCode.Unavailable,
-        `${what}: Qdrant is unavailable (${failure.label})`,
-        { cause, ...retry },
-      );
-    default:
-      return new VectorAdminError(ErrorCode.Internal, `${what}: Qdrant failed (${failure.label})`, {
-        cause,
-      });
+  if (failure.status === 400) {
+    const message = `${what}: ${failure.detail ?? 'rejected by Qdrant'}`;
+    return new VectorAdminError(ErrorCode.InvalidArgument, message, { cause });
   }
+  const known = STATUS_ERRORS.get(failure.status);
+  if (known !== undefined) {
+    const [code, text, retryable] = known;
+    return new VectorAdminError(code, `${what}: ${text}`, { cause, ...(retryable ? retry : {}) });
+  }
+  if (UNAVAILABLE_STATUSES.has(failure.status)) {
+    const message = `${what}: Qdrant is unavailable (${failure.label})`;
+    return new VectorAdminError(ErrorCode.Unavailable, message, { cause, ...retry });
+  }
+  const message = `${what}: Qdrant failed (${failure.label})`;
+  return new VectorAdminError(ErrorCode.Internal, message, { cause });
 }
+
+/** Qdrant's HTTP statuses with a fixed meaning: the domain code, our words, whether to pass on Retry-After. */
+const STATUS_ERRORS = new Map<number, readonly [ErrorCode, string, boolean]>([
+  // Qdrant's service.max_request_size_mb (32 by default) refused the body.
+  [413, [ErrorCode.InvalidArgument, 'request too large for Qdrant', false]],
+  [401, [ErrorCode.Unauthenticated, 'Qdrant refused the API key', false]],
+  [403, [ErrorCode.PermissionDenied, 'not permitted by Qdrant', false]],
+  [404, [ErrorCode.NotFound, 'collection not found', false]],
+  [409, [ErrorCode.AlreadyExists, 'collection already exists', false]],
+  [507, [ErrorCode.ResourceExhausted, 'Qdrant is out of storage', false]],
+  [429, [ErrorCode.ResourceExhausted, 'Qdrant is rate limiting', true]],
+]);
+
+/** 408 is Qdrant's own operation timeout; 503 is also its "shard unavailable". */
+const UNAVAILABLE_STATUSES = new Set([408, 502, 503, 504]);
 
 function fromHttpFailure(err: HttpFailure, ctx: QdrantCallContext): VectorAdminError {
   const detail = qdrantErrorText(err.data);
