@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type JetStreamClient, type NatsConnection, type StreamUpdateConfig } from 'nats';
 import { LEASE_BUCKET, SummaryState, readSummaries } from '../../src/consumer/index.js';
 import type { Config } from '../../src/config/index.js';
@@ -134,10 +133,19 @@ test('consumer lease - nats-server killed -9 mid-stream and restarted on its sto
   await using fx = await startConsumerFixture('lease broker killed');
   let nc: NatsConnection | undefined;
   try {
-    await catchesUpThrough(fx, 83, async () => {
+    await catchesUpThrough(fx, 83, async (consumer) => {
       await fx.nc.close();
+      const before = consumer.log().length;
       await fx.server.stop({ kill: true });
-      await sleep(TTL_MS + 1000); // longer than the lease's TTL, as in the reported outage
+      // Down for longer than the lease's TTL, as in the reported outage: until the consumer says so.
+      await waitFor(
+        () => consumer.log().slice(before).includes('could not be renewed for a whole TTL'),
+        {
+          timeoutMs: 10 * TTL_MS,
+          reason: 'the consumer saw its lease lapse while the broker was down',
+          detail: () => consumer.log().slice(-3000),
+        },
+      );
       await fx.server.restart();
       nc = await connect({ servers: fx.server.url });
       return nc.jetstream();
