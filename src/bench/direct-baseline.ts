@@ -12,7 +12,7 @@ import type { SyntheticTable } from './dataset.js';
 import { LatencyRecorder } from './latency.js';
 import { SELECTIVITY_KEYS } from './payloads.js';
 import { RateSeries } from './rate-series.js';
-import type { IngestRun } from './ingest-stream.js';
+import { ingestRunFigures, type IngestRun } from './ingest-stream.js';
 import type { AckMark } from './segments.js';
 
 /**
@@ -147,20 +147,22 @@ async function timedWrites(
   }
   const durationMs = performance.now() - started;
   const stored = await count();
-  const seconds = durationMs / 1000;
   return {
-    sent: table.count,
-    acked,
+    ...ingestRunFigures(
+      {
+        sent: table.count,
+        acked,
+        batches,
+        rejectedBatches: 0,
+        reconnects: 0,
+        durationMs,
+        marks,
+        errors,
+      },
+      table.dims,
+      series,
+      latency,
+    ),
     stored,
-    batches,
-    rejectedBatches: 0,
-    reconnects: 0,
-    durationMs,
-    vectorsPerS: acked / seconds,
-    mbPerS: (acked * table.dims * 4) / 1e6 / seconds,
-    series: series.points(),
-    batchLatency: latency.stats(),
-    marks,
-    errors,
   };
 }

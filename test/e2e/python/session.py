@@ -48,9 +48,10 @@ class Session:
         except grpc.RpcError as err:
             code = err.code().name
         seconds = time.perf_counter() - started
-        # A batch refused before the stream opened (auth) is its only event; otherwise the
+        # A stream is evented as opened once its key is accepted, before any batch names a
+        # collection; only a refused key leaves the refusal as its one event. Otherwise the
         # stream's open and close frame one event per batch.
-        framed = code == "OK" or bool(acks)
+        framed = code != "UNAUTHENTICATED" or bool(acks)
         if framed:
             self.operations.append({"operation": "stream_opened", "grpc_code": "OK"})
         for ack in acks:
