@@ -1,5 +1,6 @@
 import { connect, vectorAdminApi } from '../client/index.js';
 import type { Logger } from '../domain/index.js';
+import type { Progress } from '../logging/index.js';
 import { UpsertRequest } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { benchCollectionConfig, progressFor, type BenchContext } from './context.js';
 import type { SyntheticTable } from './dataset.js';
@@ -56,71 +57,90 @@ export async function runBaselines(
 ): Promise<BaselineRuns> {
   const { batchSize } = ctx.options;
   const results: ScenarioResult[] = [];
-  const progress = progressFor(ctx, 'direct baseline', primary.count);
-  const direct = await directIngest(
-    targets.stores,
-    primary,
-    collection,
-    batchSize,
-    targets.directDir,
-    targets.logger,
-    ctx.signal,
-    progress,
-  );
-  progress.finish();
-  results.push(
-    ingestResult(
-      'baseline_direct',
-      direct,
+  const record = <R extends IngestRun>(
+    name: string,
+    chart: string,
+    run: R,
+    encoding: string,
+    ok = true,
+  ): R => {
+    results.push(ingestResult(name, run, primary, batchSize, encoding, ok));
+    chartRun(charts, chart, run);
+    return run;
+  };
+  const inProcess = async (
+    label: string,
+    ingest: (progress: Progress) => Promise<LocalIngestRun>,
+  ): Promise<LocalIngestRun> => {
+    const progress = progressFor(ctx, label, primary.count);
+    const run = await ingest(progress);
+    progress.finish();
+    return run;
+  };
+  const direct = await inProcess('direct baseline', (progress) =>
+    directIngest(
+      targets.stores,
       primary,
+      collection,
       batchSize,
-      'in-process',
-      direct.stored === primary.count,
+      targets.directDir,
+      targets.logger,
+      ctx.signal,
+      progress,
     ),
   );
-  chartRun(charts, 'direct (in-process store)', direct);
-  const floorProgress = progressFor(ctx, 'store floor (LanceDB add)', primary.count);
-  const floor = await floorIngest(
-    targets.stores,
-    primary,
-    collection,
-    batchSize,
-    targets.floorDir,
-    ctx.signal,
-    floorProgress,
+  record(
+    'baseline_direct',
+    'direct (in-process store)',
+    direct,
+    'in-process',
+    direct.stored === primary.count,
   );
-  floorProgress.finish();
-  results.push(
-    ingestResult(
-      'baseline_floor',
-      floor,
+  const floor = await inProcess('store floor (LanceDB add)', (progress) =>
+    floorIngest(
+      targets.stores,
       primary,
+      collection,
       batchSize,
-      'in-process',
-      floor.stored === primary.count,
+      targets.floorDir,
+      ctx.signal,
+      progress,
     ),
   );
-  chartRun(charts, 'store floor (LanceDB add)', floor);
-  const eventsOff = await remoteIngest(
-    ctx,
+  record(
+    'baseline_floor',
+    'store floor (LanceDB add)',
+    floor,
+    'in-process',
+    floor.stored === primary.count,
+  );
+  const remote = async (
+    name: string,
+    chart: string,
+    address: string,
+    isService: boolean,
+    label: string,
+  ) =>
+    record(
+      name,
+      chart,
+      await remoteIngest(ctx, address, targets.apiKey, primary, isService, label),
+      Encoding.F32le,
+    );
+  const eventsOff = await remote(
+    'baseline_events_off',
+    'service (events off)',
     targets.eventsOffAddress,
-    targets.apiKey,
-    primary,
     true,
     'events-off baseline',
   );
-  results.push(ingestResult('baseline_events_off', eventsOff, primary, batchSize, Encoding.F32le));
-  chartRun(charts, 'service (events off)', eventsOff);
-  const ceiling = await remoteIngest(
-    ctx,
+  const ceiling = await remote(
+    'baseline_ceiling',
+    'ceiling (no-op gRPC sink)',
     targets.sinkAddress,
-    targets.apiKey,
-    primary,
     false,
     'ceiling (no-op sink)',
   );
-  results.push(ingestResult('baseline_ceiling', ceiling, primary, batchSize, Encoding.F32le));
-  chartRun(charts, 'ceiling (no-op gRPC sink)', ceiling);
   return {
     results,
     direct: figure(direct),
