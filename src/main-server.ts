@@ -14,7 +14,7 @@ import {
 import { DisabledEventBus, createNatsEventBus } from './events/index.js';
 import { JsonLogger } from './logging/index.js';
 import { announceReady, exitOnSignals } from './processes/index.js';
-import { createEmbeddedVectorStore, openQdrantStore } from './stores/index.js';
+import { DEFAULT_CACHE_BYTES, createEmbeddedVectorStore, openQdrantStore } from './stores/index.js';
 
 /** A running VectorAdmin service; `stop` shuts down in order: gRPC intake, events, store. */
 export interface VectorAdminProcess {
@@ -40,6 +40,7 @@ export async function startVectorAdmin(
           dataDir: config.store.dataDir,
           minFreeBytes: config.store.minFreeBytes,
           index: config.store.index,
+          cacheBytes: { ...DEFAULT_CACHE_BYTES, index: config.store.indexCacheBytes },
           logger: logger.child({ component: 'store' }),
         })
       : await openQdrantStore(config.store, logger.child({ component: 'store' }));

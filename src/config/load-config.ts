@@ -100,6 +100,7 @@ function build(e: Env, problems: string[]) {
             kind: 'embedded' as const,
             dataDir: path.join(dataDir, 'vectors'),
             minFreeBytes: e.VECTORADMIN_MIN_FREE_DISK_BYTES,
+            indexCacheBytes: e.VECTORADMIN_EMBEDDED_INDEX_CACHE_MB * 1024 * 1024,
             index: {
               thresholdRows: e.VECTORADMIN_EMBEDDED_INDEX_THRESHOLD,
               ef: e.VECTORADMIN_EMBEDDED_INDEX_EF,

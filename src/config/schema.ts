@@ -22,6 +22,11 @@ export const envSchema = z.object({
   VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: int(1, Number.MAX_SAFE_INTEGER).default(20_000),
   /** Default HNSW search breadth of the embedded store; a query's hnsw_ef overrides it. */
   VECTORADMIN_EMBEDDED_INDEX_EF: int(1, 10_000).default(128),
+  /**
+   * LanceDB's index cache, shared by all embedded collections. An HNSW_SQ index that does not
+   * fit is re-read from disk on every search, slower than an exact scan (docs/BENCHMARKS.md).
+   */
+  VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: int(16, 1_048_576).default(1024),
   VECTORADMIN_API_KEYS: z.string().default(''),
   VECTORADMIN_API_KEYS_FILE: z.string().optional(),
   VECTORADMIN_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -63,7 +63,7 @@ export interface EmbeddedVectorStoreOptions {
 }
 
 /** Default LanceDB cache sizes (see EmbeddedVectorStoreOptions.cacheBytes). */
-export const DEFAULT_CACHE_BYTES = { index: 256 * 1024 * 1024, metadata: 64 * 1024 * 1024 };
+export const DEFAULT_CACHE_BYTES = { index: 1024 * 1024 * 1024, metadata: 64 * 1024 * 1024 };
 
 /**
  * LanceDB runs its compute (index builds, page decoding for writes and scans) on a pool of
