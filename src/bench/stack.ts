@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig, type Config } from '../config/index.js';
+import { SERVICE_PROCESS_ENV, loadConfig, type Config } from '../config/index.js';
 import { connectNats } from '../events/index.js';
 import {
   ServiceEntry,
@@ -180,8 +180,7 @@ function serverEnv(
     QDRANT_COLLECTION_PREFIX: config.collections.prefix,
     QDRANT_DEFAULT_VECTOR_SIZE: String(config.collections.defaultVectorSize),
     VECTORADMIN_SHUTDOWN_TIMEOUT_MS: String(config.shutdownTimeoutMs),
-    // glibc gives each LanceDB thread an arena and keeps what it frees (docs/BENCHMARKS.md, Memory).
-    MALLOC_ARENA_MAX: '2',
+    ...SERVICE_PROCESS_ENV,
     ...(natsUrl === undefined
       ? { VECTORADMIN_EVENTS: 'off' }
       : { VECTORADMIN_EVENTS: 'on', ...eventsEnv(config, natsUrl) }),

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { childEnvironment, type Config } from '../config/index.js';
+import { SERVICE_PROCESS_ENV, childEnvironment, type Config } from '../config/index.js';
 import {
   NatsServerMissingError,
   natsReachable,
@@ -106,9 +106,7 @@ async function launch(config: Config, logDir: string, out: (text: string) => voi
       VECTORADMIN_DATA_DIR: config.dataDir,
       ...(natsUrl === undefined ? {} : { NATS_URL: natsUrl }),
     },
-    // glibc gives each LanceDB thread an arena and keeps what it frees (docs/BENCHMARKS.md,
-    // Memory); it reads this only at process start, so the children get it from here.
-    { MALLOC_ARENA_MAX: '2' },
+    SERVICE_PROCESS_ENV,
   );
   let server: NodeService | undefined;
   try {
