@@ -24,12 +24,22 @@ export interface ErrorClass {
   readonly authFailure: boolean;
 }
 
+/**
+ * A stream that ends DEADLINE_EXCEEDED was ended for the caller's silence: the service's idle
+ * timeout or the caller's own deadline. The stream's batches carry any failure of the service's.
+ */
+function isCallerDeadline(data: Pick<OperationEventData, 'operation' | 'grpc_code'>): boolean {
+  return data.operation === 'stream_closed' && data.grpc_code === 'DEADLINE_EXCEEDED';
+}
+
 /** Classifies an event's outcome by its gRPC code. */
-export function classifyError(data: Pick<OperationEventData, 'outcome' | 'grpc_code'>): ErrorClass {
+export function classifyError(
+  data: Pick<OperationEventData, 'outcome' | 'grpc_code' | 'operation'>,
+): ErrorClass {
   const error = data.outcome === 'error';
   return {
     error,
-    serverError: error && !CLIENT_CODES.has(data.grpc_code),
+    serverError: error && !CLIENT_CODES.has(data.grpc_code) && !isCallerDeadline(data),
     authFailure: error && AUTH_CODES.has(data.grpc_code),
   };
 }

@@ -224,3 +224,19 @@ test('summary state - percentiles stay within the exact min and max', () => {
     max: 61.783,
   });
 });
+
+test("summary state - a stream ended for the caller's silence is a caller error, not a server error", () => {
+  const ended = (operation: 'stream_closed' | 'search') =>
+    cloudEvent({
+      startedAt: new Date(START_MS),
+      durationMs: 1,
+      operation,
+      outcome: 'error',
+      grpcCode: 'DEADLINE_EXCEEDED',
+    });
+  const [idle] = stateOf([ended('stream_closed')]).summaries();
+  assert.equal(idle?.errors, 1);
+  assert.equal(idle?.server_errors, 0, 'the idle timeout closing a silent stream');
+  const [slow] = stateOf([ended('search')]).summaries();
+  assert.equal(slow?.server_errors, 1, 'a search that ran out of time is the service failing');
+});
