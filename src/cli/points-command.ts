@@ -6,10 +6,15 @@ import { clientOptions } from './client-options.js';
 import { filterFromJson } from './filter-json.js';
 import { formatTable, toJson } from './format.js';
 
+// `--id`/`--ids` guess each id's kind from its text; the other three say it, so that a record
+// id that looks like a number or a UUID ("42") can still be named.
 const ID_OPTIONS = {
   table: { type: 'string' },
   id: { type: 'string', multiple: true },
   ids: { type: 'string' },
+  'record-id': { type: 'string', multiple: true },
+  'num-id': { type: 'string', multiple: true },
+  uuid: { type: 'string', multiple: true },
 } as const;
 
 /** `points delete` flags (also what its --help lists). */
@@ -34,12 +39,31 @@ export function idFromText(text: string): pb.PointId {
   return UUID.test(text) ? wireId({ uuid: text }) : wireId({ recordId: text });
 }
 
-/** The ids of `--id` (repeatable) and `--ids a,b`. */
-function idsFrom(values: { id?: string[] | undefined; ids?: string | undefined }): pb.PointId[] {
-  return [...(values.id ?? []), ...(values.ids ?? '').split(',')]
+function numIdFromText(text: string): pb.PointId {
+  if (!/^\d+$/.test(text)) throw new UsageError(`--num-id takes digits only, not "${text}"`);
+  return wireId(BigInt(text));
+}
+
+interface IdValues {
+  id?: string[] | undefined;
+  ids?: string | undefined;
+  'record-id'?: string[] | undefined;
+  'num-id'?: string[] | undefined;
+  uuid?: string[] | undefined;
+}
+
+/** The ids of `--id`/`--ids a,b` (kind guessed) and `--record-id`/`--num-id`/`--uuid` (kind said). */
+function idsFrom(values: IdValues): pb.PointId[] {
+  const guessed = [...(values.id ?? []), ...(values.ids ?? '').split(',')]
     .map((id) => id.trim())
     .filter((id) => id !== '')
     .map(idFromText);
+  return [
+    ...guessed,
+    ...(values['record-id'] ?? []).map((recordId) => wireId({ recordId })),
+    ...(values['num-id'] ?? []).map(numIdFromText),
+    ...(values.uuid ?? []).map((uuid) => wireId({ uuid })),
+  ];
 }
 
 /** `vector-admin points delete|get --table T ...`. */
@@ -65,7 +89,9 @@ async function deletePoints(
   const ids = idsFrom(values);
   const filter = filterFromJson(values.filter);
   if (ids.length === 0 && filter === undefined)
-    throw new UsageError('points delete needs --id or --ids and/or --filter');
+    throw new UsageError(
+      'points delete needs --id, --ids, --record-id, --num-id or --uuid and/or --filter',
+    );
   const connection = connect(clientOptions(config, values));
   try {
     await vectorAdminApi(connection).deletePoints({ tenantId: values.tenant, table, ids, filter });
@@ -84,7 +110,8 @@ async function getPoints(
   const { values } = parse(argv, POINTS_GET_OPTIONS);
   const table = required(values.table, 'table');
   const ids = idsFrom(values);
-  if (ids.length === 0) throw new UsageError('points get needs --id (or --ids)');
+  if (ids.length === 0)
+    throw new UsageError('points get needs --id (or --ids, --record-id, --num-id, --uuid)');
   const connection = connect(clientOptions(config, values));
   try {
     const { points } = await vectorAdminApi(connection).getPoints({

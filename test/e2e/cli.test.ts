@@ -170,7 +170,7 @@ describe('cli', () => {
     assert.equal((await cli(['count', '--table', table])).stdout.trim(), '1');
     const neither = await cli(['points', 'delete', '--table', table]);
     assert.equal(neither.code, 2);
-    assert.match(neither.stderr ?? '', /--ids and\/or --filter/);
+    assert.match(neither.stderr ?? '', /--record-id, --num-id or --uuid and\/or --filter/);
   });
 
   test('cli - points get and search answer with the record ids the rows were written with', async () => {
@@ -236,6 +236,44 @@ describe('cli', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--with-vectors/);
     assert.match(help.stdout, /--id <value>/);
+  });
+
+  test('cli - points get and delete name a record id that looks like a number with --record-id', async () => {
+    const table = uniqueTable('kinds');
+    const file = path.join(dir, 'kinds.jsonl');
+    const rows = [
+      { record_id: '42', vector: [1, 2], payload: { kind: 'record' } },
+      { id: 42, vector: [2, 1], payload: { kind: 'number' } },
+    ];
+    await writeFile(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    assert.equal((await cli(['ingest', file, '--table', table, '--size', '2'])).code, 0);
+    assert.equal((await cli(['count', '--table', table])).stdout.trim(), '2', 'two points');
+    const get = async (...ids: string[]) => {
+      const result = await cli(['points', 'get', '--table', table, ...ids, '--json']);
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout) as unknown;
+    };
+    assert.deepEqual(await get('--record-id', '42'), [{ id: '42', payload: { kind: 'record' } }]);
+    assert.deepEqual(await get('--num-id', '42'), [{ id: 42, payload: { kind: 'number' } }]);
+    assert.deepEqual(
+      await get('--id', '42'),
+      [{ id: 42, payload: { kind: 'number' } }],
+      '--id reads digits as a number, as its help says',
+    );
+    const badNum = await cli(['points', 'get', '--table', table, '--num-id', 'WI-1']);
+    assert.equal(badNum.code, 2);
+    assert.match(badNum.stderr ?? '', /--num-id takes digits only/);
+    const deleted = await cli(['points', 'delete', '--table', table, '--record-id', '42']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.deepEqual(
+      await get('--record-id', '42', '--num-id', '42'),
+      [{ id: 42, payload: { kind: 'number' } }],
+      'only the record id "42" was deleted',
+    );
+    const help = await cli(['points', 'delete', '--help']);
+    assert.match(help.stdout, /--record-id <value>/);
+    assert.match(help.stdout, /--num-id <value>/);
+    assert.match(help.stdout, /--uuid <value>/);
   });
 
   test('cli - ingest names the file and line of every bad record and exits 1', async () => {
