@@ -1,4 +1,4 @@
-import type { Operation } from '../domain/index.js';
+import { entryOf, type Operation } from '../domain/index.js';
 import { LatencyRecorder } from './latency.js';
 
 /** What the bench itself saw of one operation on one collection. */
@@ -22,16 +22,13 @@ export class ClientTally {
     collection: string,
     outcome: { readonly latencyMs: number; readonly points?: number; readonly error?: boolean },
   ): void {
-    let byCollection = this.entries.get(operation);
-    if (byCollection === undefined) {
-      byCollection = new Map();
-      this.entries.set(operation, byCollection);
-    }
-    let entry = byCollection.get(collection);
-    if (entry === undefined) {
-      entry = { ops: 0, errors: 0, points: 0, latency: new LatencyRecorder() };
-      byCollection.set(collection, entry);
-    }
+    const byCollection = entryOf(this.entries, operation, () => new Map<string, TallyEntry>());
+    const entry = entryOf(byCollection, collection, () => ({
+      ops: 0,
+      errors: 0,
+      points: 0,
+      latency: new LatencyRecorder(),
+    }));
     entry.ops += 1;
     entry.points += outcome.points ?? 0;
     if (outcome.error === true) entry.errors += 1;

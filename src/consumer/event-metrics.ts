@@ -8,6 +8,17 @@ const DURATION_BUCKETS_S = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 ];
 
+// The counters by instrument name: [unit, description] (the description is Prometheus' HELP).
+const COUNTERS = {
+  'vectoradmin.operation.points': ['{point}', 'Points written, deleted, returned or counted.'],
+  'vectoradmin.operation.bytes': ['By', 'Request payload bytes.'],
+  'vectoradmin.operation.errors': ['{error}', 'Operations that ended with an error.'],
+  'vectoradmin.consumer.deliveries': [
+    '{message}',
+    'Messages the metrics consumer received, by what it did with them.',
+  ],
+} as const;
+
 /**
  * OpenTelemetry instruments fed by the applied events: duration, points, bytes and errors by
  * operation, tenant and collection, plus the consumer's own delivery outcomes. Prometheus sees
@@ -26,22 +37,14 @@ export class EventMetrics {
       unit: 's',
       advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
     });
-    this.points = meter.createCounter('vectoradmin.operation.points', {
-      description: 'Points written, deleted, returned or counted.',
-      unit: '{point}',
-    });
-    this.bytes = meter.createCounter('vectoradmin.operation.bytes', {
-      description: 'Request payload bytes.',
-      unit: 'By',
-    });
-    this.errors = meter.createCounter('vectoradmin.operation.errors', {
-      description: 'Operations that ended with an error.',
-      unit: '{error}',
-    });
-    this.deliveries = meter.createCounter('vectoradmin.consumer.deliveries', {
-      description: 'Messages the metrics consumer received, by what it did with them.',
-      unit: '{message}',
-    });
+    const counter = (name: keyof typeof COUNTERS): Counter => {
+      const [unit, description] = COUNTERS[name];
+      return meter.createCounter(name, { description, unit });
+    };
+    this.points = counter('vectoradmin.operation.points');
+    this.bytes = counter('vectoradmin.operation.bytes');
+    this.errors = counter('vectoradmin.operation.errors');
+    this.deliveries = counter('vectoradmin.consumer.deliveries');
   }
 
   /** Records one applied event. */

@@ -1,4 +1,4 @@
-import type { Operation } from '../domain/index.js';
+import { entryOf, type Operation } from '../domain/index.js';
 import type { Sample } from './aggregate.js';
 
 /** Seconds of per-second series kept, counted back from the newest event. */
@@ -42,16 +42,14 @@ export class SeriesState {
     this.newestSecond = Math.max(this.newestSecond, second);
     const oldest = this.newestSecond - SERIES_SECONDS + 1;
     if (second >= oldest) {
-      let buckets = this.byOperation.get(operation);
-      if (buckets === undefined) {
-        buckets = new Map();
-        this.byOperation.set(operation, buckets);
-      }
-      let bucket = buckets.get(second);
-      if (bucket === undefined) {
-        bucket = { ops: 0, errors: 0, points: 0, sumUs: 0, maxUs: 0 };
-        buckets.set(second, bucket);
-      }
+      const buckets = entryOf(this.byOperation, operation, () => new Map<number, Bucket>());
+      const bucket = entryOf(buckets, second, () => ({
+        ops: 0,
+        errors: 0,
+        points: 0,
+        sumUs: 0,
+        maxUs: 0,
+      }));
       bucket.ops += 1;
       if (sample.error) bucket.errors += 1;
       bucket.points += sample.points;

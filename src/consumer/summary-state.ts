@@ -1,4 +1,4 @@
-import type { Operation } from '../domain/index.js';
+import { entryOf, type Operation } from '../domain/index.js';
 import type { CloudEvent } from '../events/index.js';
 import { classifyError } from './error-class.js';
 import { Aggregate, type AggregateJson, type Sample } from './aggregate.js';
@@ -291,12 +291,7 @@ function parseKey(key: string): SummaryKey {
 }
 
 function aggregateIn(map: Map<string, Aggregate>, key: string): Aggregate {
-  let aggregate = map.get(key);
-  if (aggregate === undefined) {
-    aggregate = new Aggregate();
-    map.set(key, aggregate);
-  }
-  return aggregate;
+  return entryOf(map, key, () => new Aggregate());
 }
 
 // Event times before 1970 are impossible in practice, but keep windows aligned if they occur.

@@ -59,3 +59,4 @@ export type { LogFields, Logger } from './logger.js';
 export { ByteBudget } from './byte-budget.js';
 export { TenantWriteBudget } from './tenant-write-budget.js';
 export { KeyedQueue } from './keyed-queue.js';
+export { entryOf } from './map-entry.js';

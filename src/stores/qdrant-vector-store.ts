@@ -105,17 +105,9 @@ export class QdrantVectorStore implements VectorStore {
     config: CollectionConfig,
     options: CreateCollectionOptions,
   ): Promise<void> {
-    const ctx = { operation: 'create payload index', collection: name };
     try {
       for (const index of config.payloadIndexes ?? []) {
-        const result = await this.#call(ctx, () =>
-          this.#client.createPayloadIndex(name, {
-            wait: true,
-            ordering: this.#ordering,
-            ...payloadIndexBody(index),
-          }),
-        );
-        assertApplied(result, ctx);
+        await this.#createPayloadIndex('create payload index', name, payloadIndexBody(index));
       }
     } catch (err) {
       if (options.tenantKey === undefined) await this.deleteCollection(name).catch(() => false);
@@ -283,13 +275,18 @@ export class QdrantVectorStore implements VectorStore {
    * indexes it again.
    */
   async #indexTenantKey(name: string, key: string): Promise<void> {
-    const ctx = { operation: 'create tenant index', collection: name };
+    await this.#createPayloadIndex('create tenant index', name, tenantIndexBody(key));
+  }
+
+  /** Creates one payload index and waits until Qdrant applied it. */
+  async #createPayloadIndex(
+    operation: string,
+    name: string,
+    body: ReturnType<typeof payloadIndexBody | typeof tenantIndexBody>,
+  ): Promise<void> {
+    const ctx = { operation, collection: name };
     const result = await this.#call(ctx, () =>
-      this.#client.createPayloadIndex(name, {
-        wait: true,
-        ordering: this.#ordering,
-        ...tenantIndexBody(key),
-      }),
+      this.#client.createPayloadIndex(name, { wait: true, ordering: this.#ordering, ...body }),
     );
     assertApplied(result, ctx);
   }
