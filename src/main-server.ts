@@ -84,6 +84,7 @@ export async function startVectorAdmin(
       },
       maxInflightBytes: config.grpc.maxInflightBytes,
       tenantInflightBytes: config.grpc.tenantInflightBytes,
+      ...(config.probe === undefined ? {} : { probe: config.probe }),
     },
     config.grpc.address,
     credentials(config),

@@ -1,8 +1,8 @@
-import { ApiKeys, Operation, type CollectionService } from '../domain/index.js';
+import { ApiKeys, Operation, type AuthorizedRef, type CollectionService } from '../domain/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import type { Caller } from './caller.js';
 import { collectionToProto, configRequestFromProto } from './collection-mappers.js';
-import type { OperationPipeline } from './operation-pipeline.js';
+import type { OperationPipeline, OperationSpec, Target } from './operation-pipeline.js';
 
 type CollectionHandlers = Pick<
   pb.VectorAdminServer,
@@ -15,36 +15,37 @@ export function tableOf(collections: Pick<CollectionService, 'naming'>) {
     ApiKeys.authorize(caller.principal, collections.naming, request);
 }
 
-/** Handlers for the collection lifecycle RPCs. */
-export function collectionHandlers(
-  pipeline: OperationPipeline,
-  collections: CollectionService,
-): CollectionHandlers {
+/** The collection lifecycle operations, as the pipeline runs them (RPCs and the probe alike). */
+export function collectionOperations(collections: CollectionService) {
   const authorize = tableOf(collections);
   return {
-    createCollection: pipeline.unary({
+    createCollection: {
       operation: Operation.CreateCollection,
       authorize,
-      run: async (ref, request: pb.CreateCollectionRequest) => {
+      run: async (ref, request) => {
         const view = await collections.create(ref, configRequestFromProto(request.config));
         const facts = { collection: view.ref.name, vectorSize: view.config.vectorSize };
         return { reply: collectionToProto(view), facts };
       },
-    }),
-    ensureCollection: pipeline.unary({
+    } satisfies OperationSpec<pb.CreateCollectionRequest, AuthorizedRef, pb.Collection>,
+    ensureCollection: {
       operation: Operation.EnsureCollection,
       authorize,
-      run: async (ref, request: pb.EnsureCollectionRequest) => {
+      run: async (ref, request) => {
         const ensured = await collections.ensure(ref, configRequestFromProto(request.config));
         const { collection, created } = ensured;
         const facts = { collection: collection.ref.name, vectorSize: collection.config.vectorSize };
         return { reply: { collection: collectionToProto(collection), created }, facts };
       },
-    }),
-    getCollection: pipeline.unary({
+    } satisfies OperationSpec<
+      pb.EnsureCollectionRequest,
+      AuthorizedRef,
+      pb.EnsureCollectionResponse
+    >,
+    getCollection: {
       operation: Operation.GetCollection,
       authorize,
-      run: async (ref, _request: pb.GetCollectionRequest) => {
+      run: async (ref) => {
         const view = await collections.get(ref);
         const facts = {
           collection: view.ref.name,
@@ -53,23 +54,40 @@ export function collectionHandlers(
         };
         return { reply: collectionToProto(view), facts };
       },
-    }),
-    listCollections: pipeline.unary({
+    } satisfies OperationSpec<pb.GetCollectionRequest, AuthorizedRef, pb.Collection>,
+    listCollections: {
       operation: Operation.ListCollections,
-      authorize: (caller, request: pb.ListCollectionsRequest) => ({
+      authorize: (caller, request) => ({
         tenantId: ApiKeys.tenantFor(caller.principal, request.tenantId),
       }),
       run: async ({ tenantId }) => {
         const views = await collections.list(tenantId);
         return { reply: { collections: views.map(collectionToProto) } };
       },
-    }),
-    deleteCollection: pipeline.unary({
+    } satisfies OperationSpec<pb.ListCollectionsRequest, Target, pb.ListCollectionsResponse>,
+    deleteCollection: {
       operation: Operation.DeleteCollection,
       authorize,
-      run: async (ref, _request: pb.DeleteCollectionRequest) => ({
-        reply: { deleted: await collections.delete(ref) },
-      }),
-    }),
+      run: async (ref) => ({ reply: { deleted: await collections.delete(ref) } }),
+    } satisfies OperationSpec<
+      pb.DeleteCollectionRequest,
+      AuthorizedRef,
+      pb.DeleteCollectionResponse
+    >,
+  };
+}
+
+/** Handlers for the collection lifecycle RPCs. */
+export function collectionHandlers(
+  pipeline: OperationPipeline,
+  collections: CollectionService,
+): CollectionHandlers {
+  const operations = collectionOperations(collections);
+  return {
+    createCollection: pipeline.unary(operations.createCollection),
+    ensureCollection: pipeline.unary(operations.ensureCollection),
+    getCollection: pipeline.unary(operations.getCollection),
+    listCollections: pipeline.unary(operations.listCollections),
+    deleteCollection: pipeline.unary(operations.deleteCollection),
   };
 }

@@ -61,6 +61,11 @@ export interface OperationSpec<Req, T extends Target, Res> {
   readonly authorize: (caller: Caller, request: Req) => T;
   readonly describe?: (request: Req) => MoreFacts;
   readonly run: (target: T, request: Req) => Promise<Done<Res>>;
+  /**
+   * A unary call answers with the reply even when it refuses the request: a failed probe run
+   * is its result, while its event still records the failure.
+   */
+  readonly answersRejection?: boolean;
 }
 
 /** How an operation ended: the reply (also for a refusing stream ack) and/or the failure. */
@@ -192,7 +197,8 @@ export class OperationPipeline {
       const caller = await this.authenticate(spec.operation, call.metadata, call.getPeer());
       if (!isCaller(caller)) return callback(caller);
       const outcome = await handler(caller, call.request);
-      if (outcome.failure !== undefined) callback(outcome.failure);
+      const answered = spec.answersRejection === true && outcome.reply !== undefined;
+      if (outcome.failure !== undefined && !answered) callback(outcome.failure);
       else callback(null, outcome.reply);
     };
     return (call, callback) => {

@@ -2,6 +2,7 @@ import {
   Operation,
   VectorAdminError,
   resolvePointId,
+  type AuthorizedRef,
   type CollectionService,
   type FieldViolation,
   type PointId,
@@ -10,7 +11,7 @@ import {
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import { tableOf } from './collection-handlers.js';
 import { filterFromProto } from './filter-mapper.js';
-import type { OperationPipeline } from './operation-pipeline.js';
+import type { OperationPipeline, OperationSpec } from './operation-pipeline.js';
 import {
   fetchedPointToProto,
   idInputFromProto,
@@ -25,38 +26,33 @@ type PointHandlers = Pick<
   'upsert' | 'deletePoints' | 'getPoints' | 'search' | 'count'
 >;
 
-/** Handlers for the unary point RPCs. */
-export function pointHandlers(
-  pipeline: OperationPipeline,
-  collections: CollectionService,
-  points: PointService,
-): PointHandlers {
+/** The point operations besides upsert, as the pipeline runs them (RPCs and the probe alike). */
+export function pointOperations(collections: CollectionService, points: PointService) {
   const authorize = tableOf(collections);
   return {
-    upsert: pipeline.unary(upsertOperation(collections, points)),
-    deletePoints: pipeline.unary({
+    deletePoints: {
       operation: Operation.DeletePoints,
       authorize,
-      run: async (ref, request: pb.DeletePointsRequest) => {
+      run: async (ref, request) => {
         const ids = idsFromProto(ref.tenantId, ref.table, request.ids);
         const touched = await points.deletePoints(ref, ids, filterFromProto(request.filter));
         return { reply: {}, facts: { collection: touched.collection, points: ids.length } };
       },
-    }),
-    getPoints: pipeline.unary({
+    } satisfies OperationSpec<pb.DeletePointsRequest, AuthorizedRef, pb.DeletePointsResponse>,
+    getPoints: {
       operation: Operation.GetPoints,
       authorize,
-      run: async (ref, request: pb.GetPointsRequest) => {
+      run: async (ref, request) => {
         const ids = idsFromProto(ref.tenantId, ref.table, request.ids);
         const found = await points.getPoints(ref, ids, request.withVectors);
         const facts = { collection: found.collection, points: found.points.length };
         return { reply: { points: found.points.map(fetchedPointToProto) }, facts };
       },
-    }),
-    search: pipeline.unary({
+    } satisfies OperationSpec<pb.GetPointsRequest, AuthorizedRef, pb.GetPointsResponse>,
+    search: {
       operation: Operation.Search,
       authorize,
-      run: async (ref, request: pb.SearchRequest) => {
+      run: async (ref, request) => {
         const vector = queryVectorFromProto(request.vector);
         const found = await points.search(
           ref,
@@ -73,16 +69,32 @@ export function pointHandlers(
         };
         return { reply: { points: found.points.map(scoredPointToProto) }, facts };
       },
-    }),
-    count: pipeline.unary({
+    } satisfies OperationSpec<pb.SearchRequest, AuthorizedRef, pb.SearchResponse>,
+    count: {
       operation: Operation.Count,
       authorize,
-      run: async (ref, request: pb.CountRequest) => {
+      run: async (ref, request) => {
         const counted = await points.count(ref, filterFromProto(request.filter), request.exact);
         const facts = { collection: counted.collection, points: counted.count };
         return { reply: { count: BigInt(counted.count) }, facts };
       },
-    }),
+    } satisfies OperationSpec<pb.CountRequest, AuthorizedRef, pb.CountResponse>,
+  };
+}
+
+/** Handlers for the unary point RPCs. */
+export function pointHandlers(
+  pipeline: OperationPipeline,
+  collections: CollectionService,
+  points: PointService,
+): PointHandlers {
+  const operations = pointOperations(collections, points);
+  return {
+    upsert: pipeline.unary(upsertOperation(collections, points)),
+    deletePoints: pipeline.unary(operations.deletePoints),
+    getPoints: pipeline.unary(operations.getPoints),
+    search: pipeline.unary(operations.search),
+    count: pipeline.unary(operations.count),
   };
 }
 

@@ -14,12 +14,14 @@ import {
 } from '../domain/index.js';
 import { VectorAdminService } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { addDescriptorReflection } from './descriptor-reflection.js';
-import { collectionHandlers } from './collection-handlers.js';
+import { collectionHandlers, collectionOperations } from './collection-handlers.js';
 import { acceptHeaderLists } from './metadata-limit.js';
 import { OperationPipeline } from './operation-pipeline.js';
-import { pointHandlers } from './point-handlers.js';
+import { PerformanceProbe, type ProbeSettings } from './performance-probe.js';
+import { pointHandlers, pointOperations } from './point-handlers.js';
 import { tolerantDecoding } from './request-decoding.js';
 import type { StreamCaps } from './stream-slots.js';
+import { upsertOperation } from './upsert-operation.js';
 import { upsertStreamHandler } from './upsert-stream.js';
 import { FIXED_SETTINGS } from '../config/index.js';
 
@@ -43,6 +45,8 @@ export interface GrpcServerDeps {
   readonly instanceId: string;
   /** How often health probes the store. */
   readonly healthIntervalMs?: number;
+  /** The performance probe's tenant, schedule and bounds; unset: no probe. */
+  readonly probe?: ProbeSettings;
 }
 
 export const SERVICE_NAME = 'vectoradmin.v1.VectorAdmin';
@@ -96,9 +100,11 @@ export async function startGrpcServer(
   await pipeline.serviceStarted().catch((err: unknown) => {
     deps.logger.error('service_started event not queued', { err });
   });
+  const probe = performanceProbe(deps, pipeline, collections, points);
   server.addService(tolerantDecoding(VectorAdminService), {
     ...collectionHandlers(pipeline, collections),
     ...pointHandlers(pipeline, collections, points),
+    runPerformanceTest: probe.unary,
     upsertStream: upsertStreamHandler(pipeline, collections, points, {
       window: deps.streamWindow,
       budget: new ByteBudget(deps.maxInflightBytes),
@@ -117,11 +123,13 @@ export async function startGrpcServer(
     server.bindAsync(address, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
   });
   const stopProbe = probeStore(deps, health);
+  probe.start();
   return {
     port,
     health,
     stop: async (timeoutMs) => {
       stopProbe();
+      await probe.stop();
       for (const name of [SERVICE_NAME, EVENTS_HEALTH_NAME, ''])
         health.setStatus(name, 'NOT_SERVING');
       await new Promise<void>((resolve) => {
@@ -136,6 +144,31 @@ export async function startGrpcServer(
       });
     },
   };
+}
+
+// The probe calls the same operations as the RPCs, through the same pipeline.
+function performanceProbe(
+  deps: GrpcServerDeps,
+  pipeline: OperationPipeline,
+  collections: CollectionService,
+  points: PointService,
+): PerformanceProbe {
+  const collectionOps = collectionOperations(collections);
+  const pointOps = pointOperations(collections, points);
+  return new PerformanceProbe(
+    pipeline,
+    {
+      ensureCollection: pipeline.wrap(collectionOps.ensureCollection),
+      deleteCollection: pipeline.wrap(collectionOps.deleteCollection),
+      upsert: pipeline.wrap(upsertOperation(collections, points)),
+      search: pipeline.wrap(pointOps.search),
+      count: pipeline.wrap(pointOps.count),
+    },
+    deps.probe,
+    deps.naming,
+    deps.limits.maxPoints,
+    deps.logger.child({ component: 'probe' }),
+  );
 }
 
 // The service is SERVING while the store answers and the event outbox accepts; event delivery

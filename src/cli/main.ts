@@ -10,6 +10,7 @@ import { collectionsCommand } from './collections-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { JsonlError } from './jsonl-points.js';
 import { pointsCommand } from './points-command.js';
+import { probeCommand } from './probe-command.js';
 import { buildProgram, type RunnerKind } from './program.js';
 import { countCommand, searchCommand } from './query-commands.js';
 import { summaryCommand } from './summary-command.js';
@@ -27,6 +28,7 @@ const COMMANDS: Record<Exclude<RunnerKind, 'serve' | 'consume'>, Command> = {
   start: startCommand,
   summary: summaryCommand,
   bench: benchCommand,
+  probe: probeCommand,
 };
 
 /** Runs one CLI command; exit codes: 0 ok, 1 failed call, 2 bad usage or configuration. */

@@ -5,6 +5,7 @@ import type { Options } from './args.js';
 import { COLLECTION_OPTIONS } from './collections-command.js';
 import { INGEST_OPTIONS } from './ingest-command.js';
 import { POINTS_DELETE_OPTIONS, POINTS_GET_OPTIONS } from './points-command.js';
+import { PROBE_OPTIONS } from './probe-command.js';
 import { QUERY_OPTIONS } from './query-commands.js';
 
 /** What a command runs: the arguments after its name(s), already checked against its flags. */
@@ -21,7 +22,8 @@ export type RunnerKind =
   | 'points'
   | 'ingest'
   | 'search'
-  | 'count';
+  | 'count'
+  | 'probe';
 
 // One line of help per flag; flags themselves come from each command's parseArgs options.
 const FLAG_HELP: Record<string, string> = {
@@ -190,6 +192,18 @@ export function buildProgram(argv: readonly string[], run: Runner): Command {
     QUERY_OPTIONS,
     CLIENT_ENV,
     (rest) => run('count', rest),
+  );
+  const probe = program
+    .command('probe')
+    .description("the service's performance probe (PERFORMANCE_TEST_TENANT_ID)");
+  leaf(
+    argv,
+    probe,
+    'run',
+    'run the probe now and print each step (admin key); exit 1 when it failed',
+    PROBE_OPTIONS,
+    CLIENT_ENV,
+    (rest) => run('probe', ['run', ...rest]),
   );
   return program;
 }

@@ -1,4 +1,5 @@
 import type { CallOptions, Metadata, ServiceError } from '@grpc/grpc-js';
+import type { RunPerformanceTestRequest } from '../gen/vectoradmin/v1/probe.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import type { Connection } from './connect.js';
 
@@ -45,6 +46,9 @@ export function vectorAdminApi(connection: Connection) {
     getPoints: (r: pb.GetPointsRequest) => call(connection, raw.getPoints.bind(raw), r),
     search: (r: pb.SearchRequest) => call(connection, raw.search.bind(raw), r),
     count: (r: pb.CountRequest) => call(connection, raw.count.bind(raw), r),
+    // A probe run is bounded by the server's PERFORMANCE_TEST_TIMEOUT_MS (at most 10 minutes).
+    runPerformanceTest: (r: RunPerformanceTestRequest = {}) =>
+      call(connection, raw.runPerformanceTest.bind(raw), r, 660_000),
   };
 }
 

@@ -73,6 +73,11 @@ function build(e: Env, problems: string[]) {
       `VECTORADMIN_CONSUMER_PARTITION: must be below VECTORADMIN_CONSUMER_PARTITIONS (${e.VECTORADMIN_CONSUMER_PARTITIONS}); partitions are numbered from 0`,
     );
   }
+  if (e.PERFORMANCE_TEST_ENABLED && e.PERFORMANCE_TEST_TENANT_ID === undefined) {
+    problems.push(
+      'PERFORMANCE_TEST_ENABLED: needs PERFORMANCE_TEST_TENANT_ID, the tenant the probe runs on',
+    );
+  }
   const dataDir = path.resolve(e.VECTORADMIN_DATA_DIR);
   return {
     grpc: {
@@ -125,6 +130,18 @@ function build(e: Env, problems: string[]) {
       prefix: e.QDRANT_COLLECTION_PREFIX,
       defaultVectorSize: e.QDRANT_DEFAULT_VECTOR_SIZE,
     },
+    ...(e.PERFORMANCE_TEST_TENANT_ID === undefined
+      ? {}
+      : {
+          probe: {
+            tenantId: e.PERFORMANCE_TEST_TENANT_ID,
+            scheduled: e.PERFORMANCE_TEST_ENABLED,
+            intervalMs: e.PERFORMANCE_TEST_INTERVAL_MS,
+            points: e.PERFORMANCE_TEST_POINTS,
+            vectorSize: e.PERFORMANCE_TEST_VECTOR_SIZE,
+            timeoutMs: e.PERFORMANCE_TEST_TIMEOUT_MS,
+          },
+        }),
     limits: {
       maxBatchPoints: e.VECTORADMIN_MAX_BATCH_POINTS,
       maxPayloadBytes: e.VECTORADMIN_MAX_PAYLOAD_BYTES,
@@ -160,6 +177,7 @@ function build(e: Env, problems: string[]) {
         minOps: e.VECTORADMIN_ALERT_MIN_OPS,
         p99Ms: e.VECTORADMIN_ALERT_P99_MS,
         idleMs: e.VECTORADMIN_ALERT_IDLE_MS,
+        probeMs: e.VECTORADMIN_ALERT_PROBE_MS,
       },
     },
     logLevel: e.VECTORADMIN_LOG_LEVEL,

@@ -93,6 +93,21 @@ export const envSchema = z.object({
   VECTORADMIN_ALERT_MIN_OPS: int(1, 1_000_000_000).default(10),
   VECTORADMIN_ALERT_P99_MS: z.coerce.number().positive().default(2000),
   VECTORADMIN_ALERT_IDLE_MS: int(1000, 24 * 3600 * 1000).default(60_000),
+  /** Alert when a performance probe run takes longer than this. */
+  VECTORADMIN_ALERT_PROBE_MS: z.coerce.number().positive().default(10_000),
+  /** The tenant whose own collection the performance probe writes, searches and deletes. */
+  PERFORMANCE_TEST_TENANT_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a tenant id: 1-63 of a-z 0-9 -')
+    .optional(),
+  /** Run the probe on a schedule (RunPerformanceTest works on demand either way). */
+  PERFORMANCE_TEST_ENABLED: bool.default(false),
+  PERFORMANCE_TEST_INTERVAL_MS: int(1000, 24 * 3600 * 1000).default(60_000),
+  /** Vectors one probe run writes, searches among and counts: its size bound. */
+  PERFORMANCE_TEST_POINTS: int(10, 10_000).default(300),
+  PERFORMANCE_TEST_VECTOR_SIZE: int(2, 4096).default(128),
+  /** A run still going after this long is reported failed (its clean-up still runs). */
+  PERFORMANCE_TEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

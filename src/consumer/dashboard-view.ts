@@ -22,6 +22,7 @@ export const OPERATION_COLORS: Readonly<Record<Operation, string>> = {
   [Operation.StreamOpened]: '#57606a',
   [Operation.StreamClosed]: '#8c959f',
   [Operation.ServiceStarted]: '#e16f24',
+  [Operation.PerformanceTest]: '#1b7c83',
 };
 
 /** The time ranges the dashboard offers, counted back from the newest event. */

@@ -54,6 +54,7 @@ const RPC_METHODS: Record<Operation, string> = {
   stream_closed: 'UpsertStream',
   // Not a call: the service announcing its start; no rpc serves it.
   service_started: 'Start',
+  performance_test: 'RunPerformanceTest',
 };
 
 // gRPC status codes by name, in code order (0 = OK ... 16 = UNAUTHENTICATED).

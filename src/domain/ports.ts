@@ -101,6 +101,8 @@ export const Operation = {
   StreamClosed: 'stream_closed',
   /** A service process started; tenant and table are `_`. Marks earlier instances' streams as gone. */
   ServiceStarted: 'service_started',
+  /** One run of the performance probe, scheduled or on demand; its steps have events of their own. */
+  PerformanceTest: 'performance_test',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 

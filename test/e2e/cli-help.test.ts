@@ -74,6 +74,10 @@ describe('cli help', () => {
       [/--vector/, /--limit/],
     ],
     [['bench', '--help'], [/--quick/]],
+    [
+      ['probe', 'run', '--help'],
+      [/--json/, /admin key/, /VECTORADMIN_API_KEY/],
+    ],
   ];
   for (const [args, expected] of helps) {
     test(`cli help - ${args.join(' ')} prints its flags and exits 0`, async () => {

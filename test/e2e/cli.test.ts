@@ -329,3 +329,46 @@ describe('cli', () => {
     assert.match(noTenant.stderr, /tenant_id: .*pass --tenant T, or use the tenant's own key/);
   });
 });
+
+test('cli - probe run prints each step, --json in the plan shape; a tenant key is refused, exit 1', async () => {
+  const probeTenant = uniqueName('cli-probe');
+  await using stack = await startTestStack({
+    tenants: [probeTenant],
+    env: { PERFORMANCE_TEST_TENANT_ID: probeTenant, PERFORMANCE_TEST_POINTS: '50' },
+  });
+  const probe = async (key: string, ...flags: string[]) => {
+    const args = [CLI, 'probe', 'run', '--address', stack.address, '--key', key, ...flags];
+    try {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', ...args], {
+        env: { ...process.env, VECTORADMIN_EVENTS: 'off' },
+      });
+      return { code: 0, stdout, stderr: '' };
+    } catch (err) {
+      return err as { code: number; stdout: string; stderr: string };
+    }
+  };
+  const table = await probe(ADMIN_KEY);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /passed in \d+\.\d+ s/);
+  assert.match(table.stdout, /search_known_neighbour\s+ok/);
+  const json = await probe(ADMIN_KEY, '--json');
+  const parsed = JSON.parse(json.stdout) as {
+    success: boolean;
+    results: { test_name: string; vectors_created: string; metrics: object }[];
+  };
+  assert.equal(parsed.success, true);
+  const upsert = parsed.results.find((r) => r.test_name === 'upsert');
+  assert.deepEqual(Object.keys(upsert ?? {}).sort(), [
+    'duration',
+    'errors',
+    'metrics',
+    'records_processed',
+    'success',
+    'test_name',
+    'vectors_created',
+  ]);
+  assert.equal(upsert?.vectors_created, '50');
+  const refused = await probe(tenantKey(probeTenant));
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /admin key/);
+});

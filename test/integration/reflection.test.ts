@@ -133,10 +133,14 @@ for (const version of ['v1', 'v1alpha'] as const) {
       assert.deepEqual(names, [
         'google/protobuf/struct.proto',
         'health/v1/health.proto',
+        'vectoradmin/v1/probe.proto',
         'vectoradmin/v1/vectoradmin.proto',
       ]);
       const contract = files.find((f) => f.name === 'vectoradmin/v1/vectoradmin.proto');
-      assert.deepEqual(contract?.dependency, ['google/protobuf/struct.proto']);
+      assert.deepEqual(contract?.dependency, [
+        'google/protobuf/struct.proto',
+        'vectoradmin/v1/probe.proto',
+      ]);
       const collection = contract?.messageType.find((m) => m.name === 'Collection');
       assert.ok(
         collection?.field.some((f) => f.name === 'tenant_id'),

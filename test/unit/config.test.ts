@@ -94,3 +94,41 @@ test('config - tenant keys parse and duplicates are refused', () => {
 test('config - events can be switched off explicitly', () => {
   assert.equal(loadConfig({ VECTORADMIN_EVENTS: 'off' }).events.enabled, false);
 });
+
+test('config - the performance probe: off without a tenant, bounded, scheduling needs the tenant', () => {
+  assert.equal(loadConfig({}).probe, undefined);
+  const probe = loadConfig({
+    PERFORMANCE_TEST_TENANT_ID: 'ops-probe',
+    PERFORMANCE_TEST_ENABLED: 'true',
+  }).probe;
+  assert.deepEqual(probe, {
+    tenantId: 'ops-probe',
+    scheduled: true,
+    intervalMs: 60_000,
+    points: 300,
+    vectorSize: 128,
+    timeoutMs: 30_000,
+  });
+  assert.throws(
+    () =>
+      loadConfig({
+        PERFORMANCE_TEST_POINTS: '1000000',
+        PERFORMANCE_TEST_VECTOR_SIZE: '1',
+      }),
+    (err) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of ['PERFORMANCE_TEST_POINTS', 'PERFORMANCE_TEST_VECTOR_SIZE']) {
+        assert.ok(
+          err.problems.some((p) => p.startsWith(name)),
+          `${name} in ${err.problems.join('; ')}`,
+        );
+      }
+      return true;
+    },
+  );
+  assert.throws(() => loadConfig({ PERFORMANCE_TEST_ENABLED: 'on' }), /PERFORMANCE_TEST_ENABLED/);
+  assert.throws(
+    () => loadConfig({ PERFORMANCE_TEST_TENANT_ID: 'Bad_Tenant' }),
+    /PERFORMANCE_TEST_TENANT_ID/,
+  );
+});
