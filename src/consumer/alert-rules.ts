@@ -1,4 +1,4 @@
-import type { Operation } from '../domain/index.js';
+import { Operation } from '../domain/index.js';
 import type { Summary } from './summary.js';
 
 /** The alert rules; thresholds come from config.consumer.alerts. */
@@ -13,10 +13,13 @@ export interface AlertRules {
   readonly p99Ms: number;
   /** Fire when no event arrived for this long while upsert streams are open. */
   readonly idleMs: number;
+  /** Fire when a performance probe run took longer than this many ms. */
+  readonly probeMs: number;
 }
 
 /** The alert rules' names, as alerts carry them. */
-export type AlertRule = 'server_error_rate' | 'auth_failures' | 'p99' | 'idle';
+export type AlertRule =
+  'server_error_rate' | 'auth_failures' | 'p99' | 'idle' | 'probe_failed' | 'probe_slow';
 
 /** An alert as published on `vectoradmin.v1.alerts` and shown by the dashboard. */
 export interface Alert {
@@ -61,6 +64,8 @@ export function evaluateAlerts(input: AlertInput, rules: AlertRules, fired: Set<
       Date.parse(s.window_start) + 2 * s.window_ms >= input.nowMs,
   );
   for (const s of current) {
+    // A probe run is many operations in one: the probe rules judge it by their own threshold.
+    if (s.operation === Operation.PerformanceTest) continue;
     const where = {
       operation: s.operation,
       tenant_id: s.tenant_id,
@@ -95,6 +100,7 @@ export function evaluateAlerts(input: AlertInput, rules: AlertRules, fired: Set<
       });
     }
   }
+  alerts.push(...probeAlerts(current, rules, fired, firedAt));
   alerts.push(...authBursts(current, rules, fired, firedAt));
   const quietMs = input.nowMs - input.lastEventAtMs;
   if (
@@ -147,6 +153,49 @@ function authBursts(
       tenant_id: total.tenant,
       window_start: total.windowStart,
     });
+  }
+  return alerts;
+}
+
+// The probe runs a few times a window at most, so no minimum count: one failed or slow run is
+// news. A refused RunPerformanceTest (a tenant key) is the caller's error and does not count.
+function probeAlerts(
+  summaries: readonly Summary[],
+  rules: AlertRules,
+  fired: Set<string>,
+  firedAt: string,
+): Alert[] {
+  const alerts: Alert[] = [];
+  for (const s of summaries) {
+    if (s.operation !== Operation.PerformanceTest) continue;
+    const where = {
+      operation: s.operation,
+      tenant_id: s.tenant_id,
+      collection: s.collection,
+      window_start: s.window_start,
+    };
+    const id = `${s.window_start}|${s.tenant_id}|${s.collection}`;
+    const label = `probe on ${s.tenant_id || '_'}/${s.collection || '_'}`;
+    if (s.server_errors > 0 && once(fired, `probe_failed|${id}`)) {
+      alerts.push({
+        rule: 'probe_failed',
+        fired_at: firedAt,
+        message: `probe_failed: ${label}: ${s.server_errors} of ${s.operations} runs failed (threshold 0) in the window from ${s.window_start}`,
+        value: s.server_errors,
+        threshold: 0,
+        ...where,
+      });
+    }
+    if (s.latency_ms.max > rules.probeMs && once(fired, `probe_slow|${id}`)) {
+      alerts.push({
+        rule: 'probe_slow',
+        fired_at: firedAt,
+        message: `probe_slow: ${label}: slowest run ${s.latency_ms.max} ms of ${s.operations} (threshold ${rules.probeMs} ms) in the window from ${s.window_start}`,
+        value: s.latency_ms.max,
+        threshold: rules.probeMs,
+        ...where,
+      });
+    }
   }
   return alerts;
 }

@@ -18,6 +18,7 @@ h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 18px 0 6p
 table { border-collapse: collapse; background: #fff; font-size: 12px; }
 th, td { border: 1px solid #d0d7de; padding: 3px 6px; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.current td { font-weight: 600; } tr.errors td { background: #fff8c5; } tr.server-errors td { background: #ffebe9; }
+#probe.failing { color: #cf222e; font-weight: 600; }
 #alerts li { margin: 2px 0; } #alerts .rule { font-weight: 600; color: #cf222e; }
 .legend span, #p99 span { display: inline-block; margin-right: 10px; } .legend i, #p99 i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 `;
@@ -65,6 +66,9 @@ function render(view) {
   var c = view.consumer, q = view.query;
   document.getElementById('status').textContent = 'consumer ' + c.name + ' on ' + c.stream + (c.partition === '0/1' ? '' : ' (partition ' + c.partition + ', ' + c.skipped + ' events of other partitions)') + ': ' + c.applied + ' events applied, ' + c.redelivered + ' redelivered, ' + c.duplicate + ' duplicates, ' + c.invalid + ' invalid; ' + c.stream_pending + ' waiting; ' + c.open_streams + ' open upsert streams (' + c.streams_ended_by_restart + ' ended by a service restart); as of ' + time(view.as_of) + ' UTC';
   document.getElementById('ingest').textContent = fmt(view.ingest_vectors_per_s, 1);
+  var pr = view.probe, probe = document.getElementById('probe');
+  probe.textContent = pr ? '; performance probe: ' + pr.runs + ' runs, ' + pr.errors + ' failed, last ' + fmt(pr.last_ms, 0) + ' ms at ' + time(pr.last_at) : '';
+  probe.className = pr && pr.errors > 0 ? 'failing' : '';
   document.getElementById('range').value = q.range;
   options(document.getElementById('tenant'), view.tenants, q.tenant);
   options(document.getElementById('collection'), view.collections, q.collection);
@@ -138,7 +142,7 @@ function page(snapshot: string): string {
 <label>collection <select id="collection"></select></label>
 <a id="snapshot" href="snapshot">snapshot</a>
 </div>
-<div id="figures">ingest <b id="ingest">0</b> vectors/s; p99 per operation (current window): <span id="p99"></span></div>
+<div id="figures">ingest <b id="ingest">0</b> vectors/s; p99 per operation (current window): <span id="p99"></span><span id="probe"></span></div>
 <div class="legend" id="legend"></div>
 <div class="charts">
 <div class="chart"><h2>Throughput per operation (all tenants)</h2><canvas id="throughput" width="560" height="220"></canvas></div>

@@ -78,7 +78,18 @@ export interface DashboardView {
   readonly p99_ms: readonly { readonly operation: Operation; readonly p99_ms: number }[];
   /** Points upserted per second in the newest window, over the rows shown. */
   readonly ingest_vectors_per_s: number;
+  /** The performance probe's runs within the range (all tenants), when there were any. */
+  readonly probe?: ProbeFigures;
   readonly alerts: readonly Alert[];
+}
+
+/** Probe runs in a range: how many, how many ended in error, and the newest one's duration. */
+export interface ProbeFigures {
+  readonly runs: number;
+  readonly errors: number;
+  /** The longest run of the newest second with a run: the latest run, in practice. */
+  readonly last_ms: number;
+  readonly last_at: string;
 }
 
 /** The view of `state` that `query` asks for. Pure: the same state and query, the same view. */
@@ -112,6 +123,11 @@ export function buildDashboardView(state: DashboardState, query: DashboardQuery)
   const p99 = new Map<Operation, number>();
   for (const s of current)
     p99.set(s.operation, Math.max(p99.get(s.operation) ?? 0, s.latency_ms.p99));
+  const series = state.series.map((s) => ({
+    operation: s.operation,
+    points: s.points.filter((p) => p.t >= fromMs),
+  }));
+  const probe = probeFigures(series);
   return {
     query,
     as_of: new Date(asOfMs).toISOString(),
@@ -123,10 +139,7 @@ export function buildDashboardView(state: DashboardState, query: DashboardQuery)
         .filter((s) => query.tenant === undefined || s.tenant_id === query.tenant)
         .map((s) => s.collection),
     ),
-    series: state.series.map((s) => ({
-      operation: s.operation,
-      points: s.points.filter((p) => p.t >= fromMs),
-    })),
+    series,
     rows,
     p99_ms: [...p99]
       .sort(([a], [b]) => a.localeCompare(b))
@@ -134,11 +147,24 @@ export function buildDashboardView(state: DashboardState, query: DashboardQuery)
     ingest_vectors_per_s: current
       .filter((s) => s.operation === Operation.Upsert)
       .reduce((sum, s) => sum + s.points_per_s, 0),
+    ...(probe === undefined ? {} : { probe }),
     alerts: state.alerts.filter(
       (a) =>
         (a.tenant_id === undefined && query.tenant === undefined) ||
         matches(a.tenant_id, a.collection),
     ),
+  };
+}
+
+function probeFigures(series: DashboardView['series']): ProbeFigures | undefined {
+  const points = series.find((s) => s.operation === Operation.PerformanceTest)?.points ?? [];
+  const last = points.at(-1);
+  if (last === undefined) return undefined;
+  return {
+    runs: points.reduce((sum, p) => sum + p.ops, 0),
+    errors: points.reduce((sum, p) => sum + p.errors, 0),
+    last_ms: last.max_ms,
+    last_at: new Date(last.t).toISOString(),
   };
 }
 

@@ -10,6 +10,7 @@ const RULES: AlertRules = {
   minOps: 1,
   p99Ms: 100,
   idleMs: 5000,
+  probeMs: 2000,
 };
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 5);
 
@@ -147,5 +148,67 @@ test('summary alerts - the message names the rule, the key, the value and the th
   assert.match(
     alert?.message ?? '',
     /^server_error_rate: upsert on acme\/client_acme_docs: 2 of 4 .*\(50\.0%, threshold 25\.0%\)/,
+  );
+});
+
+const probeRun = (ms: number, outcome: 'ok' | 'error' = 'ok', grpcCode = 'OK') =>
+  cloudEvent({
+    operation: 'performance_test',
+    tenantId: 'ops',
+    table: 'performance_probe',
+    collection: 'client_ops_performance_probe',
+    startedAt: new Date(NOW - 1000),
+    durationMs: ms,
+    outcome,
+    grpcCode,
+  });
+
+test('summary alerts - one failed probe run fires probe_failed, naming rule, key, value and threshold', () => {
+  const fired = new Set<string>();
+  const rules = { ...RULES, minOps: 10, serverErrorRate: 1 };
+  const input = {
+    nowMs: NOW,
+    summaries: windowsOf(probeRun(50), probeRun(80, 'error', 'UNAVAILABLE')),
+    openStreams: 0,
+    lastEventAtMs: NOW,
+  };
+  const alerts = evaluateAlerts(input, rules, fired);
+  assert.deepEqual(
+    alerts.map((a) => [a.rule, a.value, a.threshold, a.tenant_id, a.collection]),
+    [['probe_failed', 1, 0, 'ops', 'client_ops_performance_probe']],
+    'below min_ops: one run is enough',
+  );
+  assert.match(
+    alerts[0]?.message ?? '',
+    /^probe_failed: probe on ops\/client_ops_performance_probe: 1 of 2 runs failed \(threshold 0\)/,
+  );
+  assert.deepEqual(evaluateAlerts(input, rules, fired), [], 'once per window');
+});
+
+test('summary alerts - a probe run slower than the threshold fires probe_slow; a refused call does not fail the probe', () => {
+  const refused = probeRun(1, 'error', 'PERMISSION_DENIED');
+  const alerts = evaluateAlerts(
+    {
+      nowMs: NOW,
+      summaries: windowsOf(probeRun(2500), refused),
+      openStreams: 0,
+      lastEventAtMs: NOW,
+    },
+    { ...RULES, minOps: 10 },
+    new Set(),
+  );
+  assert.deepEqual(
+    alerts.map((a) => [a.rule, a.value, a.threshold]),
+    [['probe_slow', 2500, 2000]],
+  );
+  assert.match(alerts[0]?.message ?? '', /slowest run 2500 ms of 2 \(threshold 2000 ms\)/);
+  assert.deepEqual(
+    evaluateAlerts(
+      { nowMs: NOW, summaries: windowsOf(probeRun(1999)), openStreams: 0, lastEventAtMs: NOW },
+      RULES,
+      new Set(),
+    ),
+    [],
+    'at or under the threshold nothing fires',
   );
 });
