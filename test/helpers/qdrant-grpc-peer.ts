@@ -23,7 +23,7 @@ import {
   type QdrantGrpcVectorStoreOptions,
 } from '../../src/stores/qdrant-grpc-vector-store.js';
 import { PeerState } from './qdrant-peer-state.js';
-import { QdrantSpecPeer } from './qdrant-spec-peer.js';
+import { INVALID_API_KEY, QdrantSpecPeer, type PeerAccessOptions } from './qdrant-spec-peer.js';
 import type { PeerReply } from './qdrant-peer-state.js';
 import { validateRequest } from './qdrant-grpc-validator.js';
 
@@ -78,16 +78,21 @@ export class QdrantGrpcPeer implements AsyncDisposable {
   readonly #sessions = new Set<Http2Session>();
   readonly #faults = new Map<string, GrpcPeerFault[]>();
   readonly #tls: boolean;
+  readonly #apiKey: string | undefined;
 
-  private constructor(server: Http2Server, state: PeerState, tls: boolean) {
+  private constructor(server: Http2Server, state: PeerState, tls: boolean, apiKey?: string) {
     this.#server = server;
     this.state = state;
     this.#tls = tls;
+    this.#apiKey = apiKey;
   }
 
-  /** Starts a peer on a free loopback port; with `tls`, over TLS with that certificate. */
+  /**
+   * Starts a peer on a free loopback port; with `tls`, only over TLS with that certificate;
+   * with `apiKey`, refusing other keys as Qdrant does.
+   */
   static async start(
-    options: { state?: PeerState; tls?: SecureServerOptions } = {},
+    options: { state?: PeerState; tls?: SecureServerOptions; apiKey?: string } = {},
   ): Promise<QdrantGrpcPeer> {
     // The routes are fixed before the peer exists; they reach it through this box.
     const box: { peer?: QdrantGrpcPeer } = {};
@@ -115,6 +120,7 @@ export class QdrantGrpcPeer implements AsyncDisposable {
       server,
       options.state ?? new PeerState(),
       options.tls !== undefined,
+      options.apiKey,
     );
     box.peer = peer;
     server.on('session', (session: Http2Session) => {
@@ -158,6 +164,11 @@ export class QdrantGrpcPeer implements AsyncDisposable {
 
   async #serve(method: string, req: Message, ctx: HandlerContext): Promise<unknown> {
     this.calls.push({ method, message: req, headers: ctx.requestHeader });
+    // Qdrant answers its health check without a key, as its REST health endpoints.
+    const key = ctx.requestHeader.get('api-key');
+    if (this.#apiKey !== undefined && method !== 'HealthCheck' && key !== this.#apiKey) {
+      throw new ConnectError(INVALID_API_KEY, Code.Unauthenticated);
+    }
     const problems = validateRequest(ctx.method.input, req);
     if (problems.length > 0) {
       this.violations.push(...problems);
@@ -407,10 +418,11 @@ export interface QdrantPeerPair extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export async function startQdrantPeers(): Promise<QdrantPeerPair> {
+/** Both peers on one state; `access` (TLS, API key) applies to both ports. */
+export async function startQdrantPeers(access: PeerAccessOptions = {}): Promise<QdrantPeerPair> {
   const state = new PeerState();
-  const rest = await QdrantSpecPeer.start(state);
-  const grpc = await QdrantGrpcPeer.start({ state });
+  const rest = await QdrantSpecPeer.start(state, access);
+  const grpc = await QdrantGrpcPeer.start({ state, ...access });
   const close = async (): Promise<void> => {
     await Promise.all([rest.close(), grpc.close()]);
     assert.deepEqual(rest.violations, [], 'every REST request and answer fits the Qdrant spec');

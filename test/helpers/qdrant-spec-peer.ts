@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { VectorAdminError } from '../../src/domain/errors.js';
 import type { ErrorCode } from '../../src/domain/errors.js';
@@ -46,6 +47,18 @@ export interface RecordedRequest {
 
 export { errorBody };
 
+/** How a peer is reached: over TLS with this certificate, and/or only with this API key. */
+export interface PeerAccessOptions {
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  readonly apiKey?: string;
+}
+
+/** What Qdrant answers a request without the configured key (status 401 / UNAUTHENTICATED). */
+export const INVALID_API_KEY = 'Invalid API key or JWT';
+
+// Qdrant serves its health endpoints without a key (orchestrators probe them).
+const KEYLESS_PATHS = new Set(['/', '/healthz', '/readyz', '/livez']);
+
 /**
  * Plays Qdrant over HTTP on 127.0.0.1:0 for tests, because Qdrant cannot run here. Every
  * request is checked against Qdrant's OpenAPI spec (method, path, query, JSON body) and every
@@ -61,18 +74,31 @@ export class QdrantSpecPeer implements AsyncDisposable {
   readonly #server: Server;
   readonly #spec: QdrantSpec;
   readonly #faults = new Map<string, PeerFault[]>();
+  readonly #access: PeerAccessOptions;
   #inFlight = 0;
 
-  private constructor(server: Server, spec: QdrantSpec, state: PeerState) {
+  private constructor(
+    server: Server,
+    spec: QdrantSpec,
+    state: PeerState,
+    access: PeerAccessOptions,
+  ) {
     this.#server = server;
     this.#spec = spec;
     this.state = state;
+    this.#access = access;
   }
 
-  /** Starts a peer on a free loopback port; pass `state` to share collections with a gRPC peer. */
-  static async start(state = new PeerState()): Promise<QdrantSpecPeer> {
-    const server = createServer();
-    const peer = new QdrantSpecPeer(server, qdrantSpec(), state);
+  /**
+   * Starts a peer on a free loopback port; pass `state` to share collections with a gRPC peer.
+   * With `access.tls` it speaks only TLS; with `access.apiKey` it refuses other keys as Qdrant does.
+   */
+  static async start(
+    state = new PeerState(),
+    access: PeerAccessOptions = {},
+  ): Promise<QdrantSpecPeer> {
+    const server = access.tls === undefined ? createServer() : createTlsServer(access.tls);
+    const peer = new QdrantSpecPeer(server, qdrantSpec(), state, access);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       peer.#onRequest(req, res).catch((err: unknown) => {
         peer.violations.push(`peer crashed: ${String(err)}`);
@@ -86,7 +112,7 @@ export class QdrantSpecPeer implements AsyncDisposable {
   /** Base URL for the Qdrant client. */
   get url(): string {
     const { port } = this.#server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return `${this.#access.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
   }
 
   /** Makes the next `times` requests of `operationId` behave as `fault`. */
@@ -154,6 +180,15 @@ export class QdrantSpecPeer implements AsyncDisposable {
         status: 400,
         body: errorBody(`peer: request violates the spec: ${problems[0]}`),
       });
+      return;
+    }
+    const { apiKey } = this.#access;
+    if (
+      apiKey !== undefined &&
+      !KEYLESS_PATHS.has(url.pathname) &&
+      req.headers['api-key'] !== apiKey
+    ) {
+      this.#send(res, match, { status: 401, body: errorBody(INVALID_API_KEY) });
       return;
     }
     const fault = this.#faults.get(match.operationId)?.shift();
