@@ -1,31 +1,28 @@
-import { endianness } from 'node:os';
 import { create } from '@bufbuild/protobuf';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { WireType } from '@bufbuild/protobuf/wire';
 import {
-  NullValue,
+  UpsertPointsSchema,
+  type WriteOrderingSchema,
   type FilterSchema,
   type PointId as GrpcPointId,
   type PointIdSchema,
-  type PointStructSchema,
-  VectorSchema,
   type ConditionSchema,
   type RetrievedPoint as GrpcRetrievedPoint,
+  type UpsertPoints,
   type Value,
-  type ValueSchema,
 } from '@qdrant/js-client-grpc';
 import type { QdrantCallContext } from './qdrant-errors.js';
 import { ErrorCode, VectorAdminError } from '../domain/errors.js';
-import type { Payload, Point, PointId } from '../domain/types.js';
+import type { Payload, PointId } from '../domain/types.js';
 import type { QdrantCondition, QdrantFilter } from './qdrant-filter.js';
+import { writeRepeatedPoints, type EncodedPoint } from './qdrant-grpc-point-bytes.js';
 
 /**
  * Qdrant's gRPC messages for the points path, as protobuf-es init shapes (the client creates
- * the messages): vectors travel as packed floats, payloads as Qdrant's own `Value` tree, which
- * keeps integers (int64) apart from doubles as JSON does.
+ * the messages); upserted points come encoded from qdrant-grpc-point-bytes.ts.
  */
 
-type ValueInit = MessageInitShape<typeof ValueSchema>;
 type FilterInit = MessageInitShape<typeof FilterSchema>;
 type ConditionInit = MessageInitShape<typeof ConditionSchema>;
 
@@ -50,39 +47,6 @@ export function fromGrpcPointId(id: GrpcPointId | undefined): PointId {
     return Number(options.value);
   }
   throw new VectorAdminError(ErrorCode.Internal, 'Qdrant answered a point without an id');
-}
-
-/** One JSON value as Qdrant's `Value`; integers as int64, other numbers as double. */
-export function toGrpcValue(value: unknown): ValueInit {
-  switch (typeof value) {
-    case 'string':
-      return { kind: { case: 'stringValue', value } };
-    case 'boolean':
-      return { kind: { case: 'boolValue', value } };
-    case 'number':
-      return Number.isSafeInteger(value)
-        ? { kind: { case: 'integerValue', value: BigInt(value) } }
-        : { kind: { case: 'doubleValue', value } };
-    case 'bigint':
-      return { kind: { case: 'integerValue', value } };
-    default:
-      if (value === null || value === undefined) {
-        return { kind: { case: 'nullValue', value: NullValue.NULL_VALUE } };
-      }
-      if (Array.isArray(value)) {
-        return { kind: { case: 'listValue', value: { values: value.map(toGrpcValue) } } };
-      }
-      return { kind: { case: 'structValue', value: { fields: toGrpcPayload(value as Payload) } } };
-  }
-}
-
-/** A payload as Qdrant's `map<string, Value>`; keys whose value is undefined are left out, as JSON does. */
-export function toGrpcPayload(payload: Payload): Record<string, ValueInit> {
-  const fields: Record<string, ValueInit> = {};
-  for (const [key, value] of Object.entries(payload)) {
-    if (value !== undefined) fields[key] = toGrpcValue(value);
-  }
-  return fields;
 }
 
 /** Qdrant's `Value` back to JSON; int64 becomes a number, as JSON and google.protobuf.Struct carry it. */
@@ -110,42 +74,30 @@ export function fromGrpcPayload(fields: Readonly<Record<string, Value>>): Payloa
   return payload;
 }
 
-/** One point with its single unnamed dense vector. */
-export function toGrpcPoint(point: Point): MessageInitShape<typeof PointStructSchema> {
-  return {
-    id: toGrpcPointId(point.id),
-    vectors: { vectorsOptions: { case: 'vector', value: denseVector(point.vector) } },
-    payload: toGrpcPayload(point.payload),
-  };
-}
-
-// Vector.dense is field 101; DenseVector.data is field 1 (packed floats); both length-delimited.
-const VECTOR_DENSE_FIELD = 101;
-const DENSE_DATA_TAG = (1 << 3) | WireType.LengthDelimited;
+// UpsertPoints.points is field 3.
+const UPSERT_POINTS_FIELD = 3;
 
 /**
- * `Vector { dense: DenseVector { data } }` with the packed floats copied from the Float32Array
- * as they are, passed to protobuf-es as the field's encoded bytes: protobuf-es takes repeated
- * floats as number[] and writes them one at a time, which cost more client CPU than the whole
- * rest of an upsert. The bytes are what protobuf-es would write (little-endian floats), so the
- * server sees the ordinary `dense` field. Big-endian hosts take the plain path.
+ * An UpsertPoints request whose points are already encoded (encodeGrpcPoint), handed to
+ * protobuf-es as the bytes of its `points` field: one unknown field whose tag protobuf-es
+ * writes, followed by every element (writeRepeatedPoints), which Qdrant reads as the ordinary
+ * repeated field.
  */
-function denseVector(vector: Float32Array): MessageInitShape<typeof VectorSchema> {
-  if (!LITTLE_ENDIAN) return { vector: { case: 'dense', value: { data: Array.from(vector) } } };
-  const floats = new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
-  const inner = new BinaryWriter()
-    .uint32(DENSE_DATA_TAG)
-    .uint32(floats.length)
-    .raw(floats)
-    .finish();
-  const data = new BinaryWriter().uint32(inner.length).raw(inner).finish();
-  // A created message, since create() drops `$unknown` from a plain init object.
-  const message = create(VectorSchema);
-  message.$unknown = [{ no: VECTOR_DENSE_FIELD, wireType: WireType.LengthDelimited, data }];
+export function upsertRequest(
+  init: {
+    readonly collectionName: string;
+    readonly wait: boolean;
+    readonly ordering?: MessageInitShape<typeof WriteOrderingSchema>;
+  },
+  points: readonly EncodedPoint[],
+): UpsertPoints {
+  const message = create(UpsertPointsSchema, init);
+  if (points.length > 0) {
+    const data = writeRepeatedPoints(UPSERT_POINTS_FIELD, points);
+    message.$unknown = [{ no: UPSERT_POINTS_FIELD, wireType: WireType.LengthDelimited, data }];
+  }
   return message;
 }
-
-const LITTLE_ENDIAN = endianness() === 'LE';
 
 /**
  * The gRPC form of a filter already translated (and validated) for REST by toQdrantFilter,

@@ -26,9 +26,10 @@ import {
   fromGrpcPointId,
   fromGrpcVector,
   toGrpcFilter,
-  toGrpcPoint,
   toGrpcPointId,
+  upsertRequest,
 } from './qdrant-grpc-points.js';
+import { encodeGrpcPoint } from './qdrant-grpc-point-bytes.js';
 import {
   DEFAULT_MAX_REQUEST_BYTES,
   chunkByRequestBytes,
@@ -49,11 +50,6 @@ const ORDERING: Record<QdrantWriteOrdering, WriteOrderingType> = {
   medium: WriteOrderingType.Medium,
   strong: WriteOrderingType.Strong,
 };
-
-// Packed floats, the payload's JSON (Value trees run a little larger) and the message framing.
-function estimateGrpcPointBytes(point: Point): number {
-  return point.vector.length * 4 + Buffer.byteLength(JSON.stringify(point.payload)) * 2 + 64;
-}
 
 /** Settings of a QdrantGrpcVectorStore: the REST ones plus Qdrant's gRPC port. */
 export interface QdrantGrpcVectorStoreOptions extends QdrantVectorStoreOptions {
@@ -116,22 +112,21 @@ export class QdrantGrpcVectorStore implements VectorStore {
    */
   async upsert(name: string, points: readonly Point[]): Promise<void> {
     const ctx = { operation: 'upsert', collection: name };
+    // Encoded points know their size: chunks are measured, not estimated.
+    const encoded = dedupeById(points).map(encodeGrpcPoint);
     const chunks = chunkByRequestBytes(
-      dedupeById(points),
+      encoded,
       this.#maxRequestBytes,
-      estimateGrpcPointBytes,
+      // The element's tag and length prefix: at most 6 bytes.
+      (point) => point.messageBytes + 6,
     );
     for (const chunk of chunks) {
+      const request = upsertRequest(
+        { collectionName: name, wait: true, ordering: { type: ORDERING[this.#ordering] } },
+        chunk,
+      );
       const { result } = await this.#call(ctx, (callOptions) =>
-        this.#points.upsert(
-          {
-            collectionName: name,
-            wait: true,
-            ordering: { type: ORDERING[this.#ordering] },
-            points: chunk.map(toGrpcPoint),
-          },
-          callOptions,
-        ),
+        this.#points.upsert(request, callOptions),
       );
       assertApplied(result, ctx);
     }

@@ -32,26 +32,26 @@ export function estimatePointBytes(point: Point): number {
 }
 
 /**
- * Splits points into consecutive chunks whose estimated request body (`estimate` bytes per
- * point, JSON's by default) stays within `maxRequestBytes`. A point too large on its own still
- * gets a chunk: Qdrant judges it.
+ * Splits items into consecutive chunks whose estimated request body (`estimate` bytes per
+ * item) stays within `maxRequestBytes`. An item too large on its own still gets a chunk:
+ * Qdrant judges it.
  */
-export function chunkByRequestBytes(
-  points: readonly Point[],
+export function chunkByRequestBytes<T>(
+  items: readonly T[],
   maxRequestBytes: number,
-  estimate: (point: Point) => number = estimatePointBytes,
-): Point[][] {
-  const chunks: Point[][] = [];
-  let current: Point[] = [];
+  estimate: (item: T) => number,
+): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
   let bytes = BODY_OVERHEAD_BYTES;
-  for (const point of points) {
-    const size = estimate(point);
+  for (const item of items) {
+    const size = estimate(item);
     if (current.length > 0 && bytes + size > maxRequestBytes) {
       chunks.push(current);
       current = [];
       bytes = BODY_OVERHEAD_BYTES;
     }
-    current.push(point);
+    current.push(item);
     bytes += size;
   }
   if (current.length > 0) chunks.push(current);

@@ -27,6 +27,7 @@ import { toPointsSelector, toQdrantFilter, uniqueIds } from './qdrant-filter.js'
 import {
   DEFAULT_MAX_REQUEST_BYTES,
   chunkByRequestBytes,
+  estimatePointBytes,
   dedupeById,
   toPointStruct,
 } from './qdrant-upsert-batches.js';
@@ -169,7 +170,11 @@ export class QdrantVectorStore implements VectorStore {
    */
   async upsert(name: string, points: readonly Point[]): Promise<void> {
     const ctx = { operation: 'upsert', collection: name };
-    for (const chunk of chunkByRequestBytes(dedupeById(points), this.#maxRequestBytes)) {
+    for (const chunk of chunkByRequestBytes(
+      dedupeById(points),
+      this.#maxRequestBytes,
+      estimatePointBytes,
+    )) {
       const result = await this.#call(ctx, () =>
         this.#client.upsert(name, {
           wait: true,

@@ -1,17 +1,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { QueryPointsSchema, UpsertPointsSchema } from '@qdrant/js-client-grpc';
-import { toGrpcFilter, toGrpcPoint } from '../../src/stores/qdrant-grpc-points.js';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import { PointStructSchema, QueryPointsSchema, UpsertPointsSchema } from '@qdrant/js-client-grpc';
+import type { Point } from '../../src/domain/types.js';
+import { encodeGrpcPoint } from '../../src/stores/qdrant-grpc-point-bytes.js';
+import { toGrpcFilter, upsertRequest } from '../../src/stores/qdrant-grpc-points.js';
 import { validateRequest } from '../helpers/qdrant-grpc-validator.js';
 
 const point = { id: 1, vector: new Float32Array([0.5, 1]), payload: { a: [1, { b: null }] } };
 
 const NUM_ID = { pointIdOptions: { case: 'num', value: 1n } } as const;
 
-/** As the peer receives it: encoded and decoded (the adapter hands protobuf-es encoded vectors). */
-function upsert(extra: object = {}, points: object[] = [toGrpcPoint(point)]) {
-  const message = create(UpsertPointsSchema, { collectionName: 'c', wait: true, points, ...extra });
+/** As the peer receives it: encoded and decoded (the adapter hands protobuf-es encoded points). */
+function upsert(
+  extra: object = {},
+  points: readonly Point[] = [point],
+  plain: readonly MessageInitShape<typeof PointStructSchema>[] = [],
+) {
+  const message = create(UpsertPointsSchema, { collectionName: 'c', wait: true, ...extra });
+  message.points = plain.map((p) => create(PointStructSchema, p));
+  const request = upsertRequest({ collectionName: 'c', wait: true }, points.map(encodeGrpcPoint));
+  message.$unknown = request.$unknown;
   return fromBinary(UpsertPointsSchema, toBinary(UpsertPointsSchema, message));
 }
 
@@ -43,11 +53,15 @@ test('grpc validator - each kind of bad request is named by its field', () => {
     ],
     [
       'not finite',
-      upsert({}, [toGrpcPoint({ ...point, vector: new Float32Array([Number.NaN]) })]),
+      upsert({}, [{ ...point, vector: new Float32Array([Number.NaN]) }]),
       /dense\.data\[0\]: not finite/,
     ],
-    ['bad uuid', upsert({}, [toGrpcPoint({ ...point, id: 'not-a-uuid' })]), /uuid: not a UUID/],
-    ['value without a kind', upsert({}, [{ id: NUM_ID, payload: { a: {} } }]), /kind: no case set/],
+    ['bad uuid', upsert({}, [{ ...point, id: 'not-a-uuid' }]), /uuid: not a UUID/],
+    [
+      'value without a kind',
+      upsert({}, [], [{ id: NUM_ID, payload: { a: {} } }]),
+      /kind: no case set/,
+    ],
     [
       'match and range at once',
       create(QueryPointsSchema, {
@@ -71,9 +85,11 @@ test('grpc validator - each kind of bad request is named by its field', () => {
     ],
     [
       'deprecated vector field',
-      upsert({}, [
-        { id: NUM_ID, vectors: { vectorsOptions: { case: 'vector', value: { data: [1, 2] } } } },
-      ]),
+      upsert(
+        {},
+        [],
+        [{ id: NUM_ID, vectors: { vectorsOptions: { case: 'vector', value: { data: [1, 2] } } } }],
+      ),
       /vector\.data: set, but not/,
     ],
   ];
