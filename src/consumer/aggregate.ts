@@ -113,6 +113,31 @@ export class Aggregate {
     return this.cachedPercentiles;
   }
 
+  /**
+   * The events of several aggregates as one: counts and sums added, extremes kept, histograms
+   * merged (HdrHistogram adds bucket counts, so percentiles are those of all the events). The
+   * parts are left as they were, frozen ones included.
+   */
+  static merge(parts: readonly Aggregate[]): Aggregate {
+    const merged = new Aggregate();
+    const histogram = merged.thaw();
+    for (const part of parts) {
+      merged.count += part.count;
+      merged.errors += part.errors;
+      merged.serverErrors += part.serverErrors;
+      merged.authFailures += part.authFailures;
+      merged.points += part.points;
+      merged.bytes += part.bytes;
+      merged.sumUs += part.sumUs;
+      merged.minUs = Math.min(merged.minUs, part.minUs);
+      merged.maxUs = Math.max(merged.maxUs, part.maxUs);
+      merged.firstStartUs = Math.min(merged.firstStartUs, part.firstStartUs);
+      merged.lastEndUs = Math.max(merged.lastEndUs, part.lastEndUs);
+      histogram.add(part.histogram ?? part.decode());
+    }
+    return merged;
+  }
+
   /** Drops the histogram, keeping its encoding and percentiles. */
   freeze(): void {
     if (this.histogram === undefined) return;

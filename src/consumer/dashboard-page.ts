@@ -77,10 +77,13 @@ function render(view) {
   view.p99_ms.forEach(function (p) { swatch(p99, p.operation, view.colors[p.operation], p.operation + ' ' + fmt(p.p99_ms, 2) + ' ms'); });
   if (view.p99_ms.length === 0) p99.textContent = 'no operations in the current window';
   var thr = [], lat = [], legend = document.getElementById('legend'); legend.textContent = '';
+  var perSecond = 1000 / view.series_bucket_ms;
+  var scope = (q.tenant ? 'tenant ' + q.tenant : 'all tenants') + (q.collection ? ', ' + q.collection : '') + ', per ' + (view.series_bucket_ms === 1000 ? 'second' : 'minute');
+  document.getElementById('throughput-scope').textContent = scope; document.getElementById('latency-scope').textContent = scope;
   view.series.forEach(function (s) {
     var color = view.colors[s.operation];
     if (s.points.length > 0) swatch(legend, s.operation, color, s.operation);
-    thr.push({ operation: s.operation, color: color, points: s.points.map(function (p) { return { x: p.t, y: p.ops }; }) });
+    thr.push({ operation: s.operation, color: color, points: s.points.map(function (p) { return { x: p.t, y: p.ops * perSecond }; }) });
     lat.push({ operation: s.operation, color: color, points: s.points.map(function (p) { return { x: p.t, y: p.mean_ms }; }) });
     lat.push({ operation: s.operation, color: color, dashed: true, points: s.points.map(function (p) { return { x: p.t, y: p.max_ms }; }) });
   });
@@ -142,11 +145,11 @@ function page(snapshot: string): string {
 <label>collection <select id="collection"></select></label>
 <a id="snapshot" href="snapshot">snapshot</a>
 </div>
-<div id="figures">ingest <b id="ingest">0</b> vectors/s; p99 per operation (current window): <span id="p99"></span><span id="probe"></span></div>
+<div id="figures">ingest <b id="ingest">0</b> vectors/s; p99 per operation (current window, rows shown together): <span id="p99"></span><span id="probe"></span></div>
 <div class="legend" id="legend"></div>
 <div class="charts">
-<div class="chart"><h2>Throughput per operation (all tenants)</h2><canvas id="throughput" width="560" height="220"></canvas></div>
-<div class="chart"><h2>Latency per operation (all tenants)</h2><canvas id="latency" width="560" height="220"></canvas></div>
+<div class="chart"><h2>Throughput per operation (<span id="throughput-scope"></span>)</h2><canvas id="throughput" width="560" height="220"></canvas></div>
+<div class="chart"><h2>Latency per operation (<span id="latency-scope"></span>)</h2><canvas id="latency" width="560" height="220"></canvas></div>
 </div>
 <h2>Summaries (current window first, by activity)</h2>
 <table><thead><tr><th>window</th><th>operation</th><th>tenant</th><th>collection</th><th>ops</th><th>err %</th><th>ops/s</th><th>points/s</th><th>MB/s</th><th>min ms</th><th>mean ms</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr></thead><tbody id="summaries"></tbody></table>

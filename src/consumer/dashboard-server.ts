@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Operation } from '../domain/index.js';
 import type { Alert } from './alert-rules.js';
 import { DASHBOARD_HTML, snapshotHtml } from './dashboard-page.js';
 import {
@@ -7,10 +6,11 @@ import {
   DashboardQueryError,
   parseDashboardQuery,
   type DashboardQuery,
+  type MergedLatency,
 } from './dashboard-view.js';
 import { authorize, type HttpCredentials } from './http-auth.js';
 import { closeServer, listen } from './http-listen.js';
-import type { SeriesPoint } from './series-state.js';
+import type { KeyedSeries } from './series-state.js';
 import type { Summary } from './summary.js';
 
 /** Everything the dashboard shows, as served on /api/state and pushed on /api/stream. */
@@ -33,10 +33,10 @@ export interface DashboardState {
     /** Streams never closed whose service instance a newer start of the same source replaced. */
     readonly streams_ended_by_restart: number;
   };
-  readonly series: readonly {
-    readonly operation: Operation;
-    readonly points: readonly SeriesPoint[];
-  }[];
+  /** Per second, the last 10 minutes, by operation × tenant × collection. */
+  readonly series: readonly KeyedSeries[];
+  /** Per minute, the last hour, by operation × tenant × collection. */
+  readonly minute_series: readonly KeyedSeries[];
   readonly summaries: readonly Summary[];
   /** Newest first. */
   readonly alerts: readonly Alert[];
@@ -57,6 +57,7 @@ export class DashboardServer {
 
   private constructor(
     private readonly state: () => DashboardState,
+    private readonly mergedLatency: MergedLatency,
     credentials: HttpCredentials,
   ) {
     this.server = createServer((req, res) => {
@@ -64,13 +65,17 @@ export class DashboardServer {
     });
   }
 
-  /** Starts serving on `address` (host:port; port 0 picks one) to holders of `credentials`. */
+  /**
+   * Starts serving on `address` (host:port; port 0 picks one) to holders of `credentials`;
+   * `mergedLatency` gives the p99 of several rows' events together.
+   */
   static async start(
     address: string,
     state: () => DashboardState,
     credentials: HttpCredentials,
+    mergedLatency: MergedLatency,
   ): Promise<DashboardServer> {
-    const dashboard = new DashboardServer(state, credentials);
+    const dashboard = new DashboardServer(state, mergedLatency, credentials);
     dashboard.boundPort = await listen(dashboard.server, address);
     return dashboard;
   }
@@ -85,7 +90,9 @@ export class DashboardServer {
     if (this.clients.size === 0) return;
     const state = this.state();
     for (const [client, query] of this.clients) {
-      client.write(`data: ${JSON.stringify(buildDashboardView(state, query))}\n\n`);
+      client.write(
+        `data: ${JSON.stringify(buildDashboardView(state, query, this.mergedLatency))}\n\n`,
+      );
     }
   }
 
@@ -130,7 +137,7 @@ export class DashboardServer {
     req: IncomingMessage,
     res: ServerResponse,
   ): void {
-    const view = buildDashboardView(this.state(), query);
+    const view = buildDashboardView(this.state(), query, this.mergedLatency);
     if (path === '/snapshot') {
       send(res, 'text/html; charset=utf-8', snapshotHtml(view));
     } else if (path === '/snapshot.json') {

@@ -30,9 +30,8 @@ export function buildDashboardState(sources: DashboardSources): DashboardState {
       open_streams: summary.openStreamCount(),
       streams_ended_by_restart: summary.endedByRestartCount(),
     },
-    series: summary
-      .seriesOperations()
-      .map((operation) => ({ operation, points: summary.seriesOf(operation) })),
+    series: summary.series('second'),
+    minute_series: summary.series('minute'),
     summaries: summary.currentSummaries(),
     alerts: sources.alerts,
   };

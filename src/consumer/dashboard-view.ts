@@ -1,8 +1,13 @@
-import { Operation } from '../domain/index.js';
+import { entryOf, Operation } from '../domain/index.js';
 import type { Alert } from './alert-rules.js';
 import type { DashboardState } from './dashboard-server.js';
-import type { SeriesPoint } from './series-state.js';
-import type { Summary } from './summary.js';
+import {
+  MINUTE_SERIES,
+  SECOND_SERIES,
+  type KeyedSeries,
+  type SeriesPoint,
+} from './series-state.js';
+import type { LatencySummary, Summary } from './summary.js';
 
 /**
  * One colour per operation, fixed: a series keeps its colour whatever else appears or goes.
@@ -57,6 +62,12 @@ export function parseDashboardQuery(params: URLSearchParams): DashboardQuery {
   };
 }
 
+/**
+ * The latencies of several summaries' events together, from their merged histograms
+ * (SummaryState.mergedLatency); undefined when none of them is retained any more.
+ */
+export type MergedLatency = (summaries: readonly Summary[]) => LatencySummary | undefined;
+
 /** What the page shows for one query: served on /api/stream, /snapshot and /snapshot.json. */
 export interface DashboardView {
   readonly query: DashboardQuery;
@@ -67,14 +78,19 @@ export interface DashboardView {
   /** What the filters can choose from. */
   readonly tenants: readonly string[];
   readonly collections: readonly string[];
-  /** Per-second series within the range (all tenants: the series are per operation). */
+  /**
+   * Per operation, the chart buckets within the range of the tenants and collections the
+   * filters choose, added together: per second under 5m, per minute under 1h and all.
+   */
   readonly series: readonly {
     readonly operation: Operation;
     readonly points: readonly SeriesPoint[];
   }[];
+  /** The length of one chart bucket: 1000 (5m) or 60000 (1h, all). */
+  readonly series_bucket_ms: number;
   /** Current window first, then older windows, newest first; by operations within each. */
   readonly rows: readonly Summary[];
-  /** Per operation, the highest p99 among the newest window's rows shown. */
+  /** Per operation, the p99 of all the events of the newest window's rows shown together. */
   readonly p99_ms: readonly { readonly operation: Operation; readonly p99_ms: number }[];
   /** Points upserted per second in the newest window, over the rows shown. */
   readonly ingest_vectors_per_s: number;
@@ -87,13 +103,17 @@ export interface DashboardView {
 export interface ProbeFigures {
   readonly runs: number;
   readonly errors: number;
-  /** The longest run of the newest second with a run: the latest run, in practice. */
+  /** The longest run of the newest chart bucket with a run: the latest run, in practice. */
   readonly last_ms: number;
   readonly last_at: string;
 }
 
 /** The view of `state` that `query` asks for. Pure: the same state and query, the same view. */
-export function buildDashboardView(state: DashboardState, query: DashboardQuery): DashboardView {
+export function buildDashboardView(
+  state: DashboardState,
+  query: DashboardQuery,
+  mergedLatency: MergedLatency,
+): DashboardView {
   const newestMs = Math.max(
     0,
     ...state.summaries.map((s) => Date.parse(s.last_ended_at)),
@@ -120,13 +140,22 @@ export function buildDashboardView(state: DashboardState, query: DashboardQuery)
       a.collection.localeCompare(b.collection),
   );
   const current = rows.filter((s) => s.scope === 'window' && windowStartMs(s) === currentStart);
-  const p99 = new Map<Operation, number>();
+  const currentByOperation = new Map<Operation, Summary[]>();
   for (const s of current)
-    p99.set(s.operation, Math.max(p99.get(s.operation) ?? 0, s.latency_ms.p99));
-  const series = state.series.map((s) => ({
-    operation: s.operation,
-    points: s.points.filter((p) => p.t >= fromMs),
-  }));
+    currentByOperation.set(s.operation, [...(currentByOperation.get(s.operation) ?? []), s]);
+  const p99 = new Map<Operation, number>();
+  for (const [operation, summaries] of currentByOperation) {
+    const merged = mergedLatency(summaries);
+    if (merged !== undefined) p99.set(operation, merged.p99);
+  }
+  const minutes = query.range !== '5m';
+  const bucketMs = (minutes ? MINUTE_SERIES : SECOND_SERIES).bucketMs;
+  const series = mergedSeries(
+    (minutes ? state.minute_series : state.series).filter((s) =>
+      matches(s.tenant_id, s.collection),
+    ),
+    (t) => t + bucketMs > fromMs,
+  );
   const probe = probeFigures(series);
   return {
     query,
@@ -140,6 +169,7 @@ export function buildDashboardView(state: DashboardState, query: DashboardQuery)
         .map((s) => s.collection),
     ),
     series,
+    series_bucket_ms: bucketMs,
     rows,
     p99_ms: [...p99]
       .sort(([a], [b]) => a.localeCompare(b))
@@ -166,6 +196,41 @@ function probeFigures(series: DashboardView['series']): ProbeFigures | undefined
     last_ms: last.max_ms,
     last_at: new Date(last.t).toISOString(),
   };
+}
+
+/** Per operation, the buckets of several keys' series added up (mean weighted by ops). */
+function mergedSeries(
+  series: readonly KeyedSeries[],
+  inRange: (t: number) => boolean,
+): DashboardView['series'] {
+  const byOperation = new Map<Operation, Map<number, SeriesPoint>>();
+  for (const s of series) {
+    const buckets = entryOf(byOperation, s.operation, () => new Map<number, SeriesPoint>());
+    for (const p of s.points) {
+      if (!inRange(p.t)) continue;
+      const q = buckets.get(p.t);
+      buckets.set(
+        p.t,
+        q === undefined
+          ? p
+          : {
+              t: p.t,
+              ops: q.ops + p.ops,
+              errors: q.errors + p.errors,
+              points: q.points + p.points,
+              mean_ms: (q.mean_ms * q.ops + p.mean_ms * p.ops) / (q.ops + p.ops),
+              max_ms: Math.max(q.max_ms, p.max_ms),
+            },
+      );
+    }
+  }
+  return [...byOperation]
+    .filter(([, buckets]) => buckets.size > 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([operation, buckets]) => ({
+      operation,
+      points: [...buckets.values()].sort((a, b) => a.t - b.t),
+    }));
 }
 
 function windowStartMs(s: Summary): number {

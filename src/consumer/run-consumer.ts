@@ -179,6 +179,7 @@ export async function runConsumer(
       config.consumer.dashboardAddress,
       dashboardState,
       dashboardCredentials,
+      (summaries) => state.summary.mergedLatency(summaries),
     );
     cleanup.push(() => dashboard.close());
     await consumer.start();

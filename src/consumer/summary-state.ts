@@ -2,8 +2,22 @@ import { entryOf, type Operation } from '../domain/index.js';
 import type { CloudEvent } from '../events/index.js';
 import { classifyError } from './error-class.js';
 import { Aggregate, type AggregateJson, type Sample } from './aggregate.js';
-import { SeriesState, type SeriesJson, type SeriesPoint } from './series-state.js';
-import { compareSummaries, toSummary, type Summary, type SummaryKey } from './summary.js';
+import {
+  MINUTE_SERIES,
+  SECOND_SERIES,
+  SeriesState,
+  type KeyedSeries,
+  type SeriesJson,
+} from './series-state.js';
+import {
+  compareSummaries,
+  latencyOf,
+  parseSummaryKeyId as parseKey,
+  summaryKeyId as keyOf,
+  toSummary,
+  type LatencySummary,
+  type Summary,
+} from './summary.js';
 
 /** Windows kept per key, counted back from the newest event's window. */
 export const RETAINED_WINDOWS = 60;
@@ -17,7 +31,12 @@ export interface SummaryStateJson {
   readonly maxStartMs: number;
   readonly cumulative: readonly (readonly [string, AggregateJson])[];
   readonly windows: readonly (readonly [number, readonly (readonly [string, AggregateJson])[]])[];
-  readonly series: SeriesJson;
+  /**
+   * The per-second and per-minute series by summary key; absent in checkpoints written when the
+   * series were kept per operation only (those are not read: the charts start afresh).
+   */
+  readonly seriesSeconds?: SeriesJson;
+  readonly seriesMinutes?: SeriesJson;
   /** Stream id, opens minus closes, and (from checkpoints that have it) who opened it when. */
   readonly openStreams: readonly (readonly [string, number, StreamOrigin?])[];
   /** Per CloudEvents source, its latest service start; absent in older checkpoints. */
@@ -51,7 +70,8 @@ interface TrackedStream {
 export class SummaryState {
   private readonly cumulative = new Map<string, Aggregate>();
   private readonly windows = new Map<number, Map<string, Aggregate>>();
-  private readonly series: SeriesState;
+  private readonly seconds: SeriesState;
+  private readonly minutes: SeriesState;
   // Upsert streams opened minus closed, by stream id; a count, not a flag, so a close that is
   // applied before its open (redelivery order) still nets out.
   private readonly openStreams = new Map<string, TrackedStream>();
@@ -63,12 +83,13 @@ export class SummaryState {
 
   constructor(
     readonly windowMs: number,
-    series?: SeriesState,
+    series: { readonly seconds?: SeriesState; readonly minutes?: SeriesState } = {},
   ) {
-    this.series = series ?? new SeriesState();
+    this.seconds = series.seconds ?? new SeriesState(SECOND_SERIES);
+    this.minutes = series.minutes ?? new SeriesState(MINUTE_SERIES);
   }
 
-  /** Adds one event to its cumulative aggregate, its window and the per-second series. */
+  /** Adds one event to its cumulative aggregate, its window and the series. */
   apply(event: CloudEvent): void {
     const { data } = event;
     const startMs = Date.parse(data.started_at);
@@ -97,7 +118,8 @@ export class SummaryState {
       this.changed.add(`w${windowStart}${key}`);
     }
     this.dropOldWindows();
-    this.series.add(data.operation, sample);
+    this.seconds.add(key, sample);
+    this.minutes.add(key, sample);
     if (data.stream_id !== undefined) {
       this.countStream(data.operation, data.stream_id, {
         source: event.source,
@@ -177,14 +199,27 @@ export class SummaryState {
     return out.sort(compareSummaries);
   }
 
-  /** The per-second series of one operation, oldest first. */
-  seriesOf(operation: Operation): SeriesPoint[] {
-    return this.series.pointsOf(operation);
+  /** Every key's per-second or per-minute series, oldest bucket first. */
+  series(resolution: 'second' | 'minute'): KeyedSeries[] {
+    return (resolution === 'second' ? this.seconds : this.minutes).series();
   }
 
-  /** Operations that have series points. */
-  seriesOperations(): Operation[] {
-    return this.series.operations();
+  /**
+   * The latencies of the events of several summaries together, from their merged histograms
+   * (not a statistic of their statistics: the p99 of two keys is not the higher p99). Summaries
+   * whose aggregate is no longer retained are left out; undefined when none is left.
+   */
+  mergedLatency(summaries: readonly Summary[]): LatencySummary | undefined {
+    const parts: Aggregate[] = [];
+    for (const s of summaries) {
+      const key = keyOf(s.operation, s.tenant_id, s.collection);
+      const aggregate =
+        s.window_start === undefined
+          ? this.cumulative.get(key)
+          : this.windows.get(Date.parse(s.window_start))?.get(key);
+      if (aggregate !== undefined) parts.push(aggregate);
+    }
+    return parts.length === 0 ? undefined : latencyOf(Aggregate.merge(parts));
   }
 
   /** Upsert streams opened and not (yet) closed, except those a later service start ended. */
@@ -205,7 +240,8 @@ export class SummaryState {
       windows: [...this.windows].map(
         ([start, w]) => [start, [...w].map(([k, a]) => [k, a.toJSON()] as const)] as const,
       ),
-      series: this.series.toJSON(),
+      seriesSeconds: this.seconds.toJSON(),
+      seriesMinutes: this.minutes.toJSON(),
       openStreams: [...this.openStreams].map(([id, { count, origin }]) =>
         origin === undefined ? ([id, count] as const) : ([id, count, origin] as const),
       ),
@@ -215,7 +251,10 @@ export class SummaryState {
 
   /** Restores a saved state. */
   static fromJSON(json: SummaryStateJson): SummaryState {
-    const state = new SummaryState(json.windowMs, SeriesState.fromJSON(json.series));
+    const state = new SummaryState(json.windowMs, {
+      seconds: SeriesState.fromJSON(SECOND_SERIES, json.seriesSeconds ?? []),
+      minutes: SeriesState.fromJSON(MINUTE_SERIES, json.seriesMinutes ?? []),
+    });
     state.maxStartMs = json.maxStartMs;
     for (const [key, aggregate] of json.cumulative)
       state.cumulative.set(key, Aggregate.fromJSON(aggregate));
@@ -278,16 +317,6 @@ export class SummaryState {
       start.atMs >= origin.openedAtMs
     );
   }
-}
-
-// JSON array keys: collection names may contain any separator character.
-function keyOf(operation: Operation, tenantId: string, collection: string): string {
-  return JSON.stringify([operation, tenantId, collection]);
-}
-
-function parseKey(key: string): SummaryKey {
-  const [operation, tenantId, collection] = JSON.parse(key) as [Operation, string, string];
-  return { operation, tenantId, collection };
 }
 
 function aggregateIn(map: Map<string, Aggregate>, key: string): Aggregate {

@@ -67,11 +67,6 @@ export interface SummaryKey {
  */
 export function toSummary(key: SummaryKey, aggregate: Aggregate): Summary {
   const spanS = Math.max(MIN_RATE_SPAN_US, aggregate.lastEndUs - aggregate.firstStartUs) / 1e6;
-  const ms = (us: number): number => us / 1000;
-  // A bucket's highest equivalent value can exceed the exact max (or a p50 the max, with one
-  // sample); the exact extremes bound every percentile, still within HdrHistogram's 0.1%.
-  const bound = (us: number): number => Math.min(Math.max(us, aggregate.minUs), aggregate.maxUs);
-  const percentiles = aggregate.percentiles();
   return {
     scope: key.window === undefined ? 'cumulative' : 'window',
     ...(key.window === undefined
@@ -96,15 +91,39 @@ export function toSummary(key: SummaryKey, aggregate: Aggregate): Summary {
     ops_per_s: aggregate.count / spanS,
     points_per_s: aggregate.points / spanS,
     mb_per_s: aggregate.bytes / 1e6 / spanS,
-    latency_ms: {
-      min: ms(aggregate.minUs),
-      mean: ms(aggregate.count === 0 ? 0 : aggregate.sumUs / aggregate.count),
-      p50: ms(bound(percentiles.p50)),
-      p95: ms(bound(percentiles.p95)),
-      p99: ms(bound(percentiles.p99)),
-      max: ms(aggregate.maxUs),
-    },
+    latency_ms: latencyOf(aggregate),
   };
+}
+
+/** The latencies of an aggregate's events, in milliseconds. */
+export function latencyOf(aggregate: Aggregate): LatencySummary {
+  const ms = (us: number): number => us / 1000;
+  // A bucket's highest equivalent value can exceed the exact max (or a p50 the max, with one
+  // sample); the exact extremes bound every percentile, still within HdrHistogram's 0.1%.
+  const bound = (us: number): number => Math.min(Math.max(us, aggregate.minUs), aggregate.maxUs);
+  const percentiles = aggregate.percentiles();
+  return {
+    min: ms(aggregate.minUs),
+    mean: ms(aggregate.count === 0 ? 0 : aggregate.sumUs / aggregate.count),
+    p50: ms(bound(percentiles.p50)),
+    p95: ms(bound(percentiles.p95)),
+    p99: ms(bound(percentiles.p99)),
+    max: ms(aggregate.maxUs),
+  };
+}
+
+/**
+ * A summary key as one string, for maps: a JSON array, because collection names may contain
+ * any separator character.
+ */
+export function summaryKeyId(operation: Operation, tenantId: string, collection: string): string {
+  return JSON.stringify([operation, tenantId, collection]);
+}
+
+/** The key a summaryKeyId names. */
+export function parseSummaryKeyId(id: string): SummaryKey {
+  const [operation, tenantId, collection] = JSON.parse(id) as [Operation, string, string];
+  return { operation, tenantId, collection };
 }
 
 /** Orders summaries deterministically: cumulative first, then windows by time, then by key. */

@@ -6,7 +6,7 @@ import { chromium, type Page } from 'playwright-core';
 import { createTelemetry, runConsumer } from '../../src/consumer/index.js';
 import { OPERATION_COLORS, type DashboardView } from '../../src/consumer/dashboard-view.js';
 import { silentLogger } from '../../src/logging/index.js';
-import { eventRun, publishEvents } from '../helpers/consumer-events.js';
+import { eventRun, exactStats, publishEvents } from '../helpers/consumer-events.js';
 import { startConsumerFixture } from '../helpers/consumer-stack.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -37,6 +37,16 @@ function rowsOf(view: DashboardView): string[] {
     const cls = `${s.window_start !== undefined && s.window_start === current ? 'current ' : ''}${status}`;
     return [s.operation, s.tenant_id, s.collection, when, cls].join(' ');
   });
+}
+
+/** Operations the view's charts count, over every operation and bucket. */
+function chartOps(view: DashboardView): number {
+  return view.series.reduce((n, s) => n + s.points.reduce((m, p) => m + p.ops, 0), 0);
+}
+
+/** Data points the view's throughput chart has to draw. */
+function chartPoints(view: DashboardView): string {
+  return String(view.series.reduce((n, s) => n + s.points.length, 0));
 }
 
 test('dashboard view - fixed colours, ranges, filters, activity order and a snapshot that settles, in Chromium', async () => {
@@ -115,6 +125,23 @@ test('dashboard view - fixed colours, ranges, filters, activity order and a snap
       fiveMinutes.p99_ms.map((p) => p.operation),
       ['count', 'delete_points', 'search', 'upsert'],
     );
+    // Each p99 is that of every event of the current window shown, both tenants together.
+    const currentStart = Date.parse(fiveMinutes.rows[0]?.window_start ?? '');
+    for (const { operation, p99_ms } of fiveMinutes.p99_ms) {
+      const events = all.filter(
+        (e) =>
+          e.data.operation === operation &&
+          Date.parse(e.data.started_at) >= currentStart &&
+          Date.parse(e.data.started_at) < currentStart + 60_000,
+      );
+      const exact = exactStats(events).p99Ms;
+      assert.ok(
+        Math.abs(p99_ms - exact) <= exact * 0.001 + 0.001,
+        `${operation}: ${p99_ms} vs ${exact}`,
+      );
+    }
+    assert.equal(chartOps(fiveMinutes), all.length, 'per second, every recent event');
+    assert.equal(fiveMinutes.series_bucket_ms, 1000);
 
     // Ranges count back from the newest event: the tenant active half an hour ago only shows
     // in the last hour and in all.
@@ -140,8 +167,23 @@ test('dashboard view - fixed colours, ranges, filters, activity order and a snap
     assert.deepEqual(await pageRows(page), rowsOf(globex));
     assert.ok(globex.rows.every((s) => s.tenant_id === 'globex') && globex.rows.length > 0);
     assert.match(page.url(), /range=all&tenant=globex/);
+    // The charts follow the filter and the range: globex's events only, per minute under all.
+    assert.equal(globex.series_bucket_ms, 60_000);
+    assert.equal(chartOps(globex), all.filter((e) => e.data.tenant_id === 'globex').length);
+    assert.equal(await page.getAttribute('#throughput', 'data-points'), chartPoints(globex));
+    assert.equal(await page.textContent('#throughput-scope'), 'tenant globex, per minute');
     await page.selectOption('#collection', 'client_globex_docs');
     await page.waitForURL(/collection=client_globex_docs/);
+
+    // The tenant active half an hour ago has charts in the last hour, not in the last 5 minutes.
+    const initech = await view('range=1h&tenant=initech');
+    assert.equal(chartOps(initech), old.length, 'every event of the last hour');
+    assert.equal(chartOps(await view('range=5m&tenant=initech')), 0);
+    await page.goto(`${base}/?range=1h&tenant=initech`);
+    await page.waitForFunction(
+      `document.querySelector('#throughput').dataset.points === '${chartPoints(initech)}'`,
+    );
+    assert.equal(await page.textContent('#throughput-scope'), 'tenant initech, per minute');
 
     // The snapshot opens no connection, so the page settles (a live page never goes idle), and
     // the same snapshot renders to the same pixels. Alerts may still fire between two requests,

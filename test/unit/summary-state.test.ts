@@ -204,11 +204,70 @@ test('summary state - the per-second series counts events by start second', () =
     }),
   );
   state.apply(cloudEvent({ startedAt: new Date(START_MS + 1000), durationMs: 8 }));
-  assert.deepEqual(state.seriesOf('upsert'), [
-    { t: START_MS, ops: 2, errors: 1, points: 10, mean_ms: 3, max_ms: 4 },
-    { t: START_MS + 1000, ops: 1, errors: 0, points: 10, mean_ms: 8, max_ms: 8 },
+  state.apply(cloudEvent({ startedAt: new Date(START_MS + 1000), tenantId: 'globex' }));
+  const acme = { operation: 'upsert', tenant_id: 'acme', collection: 'client_acme_docs' };
+  assert.deepEqual(state.series('second'), [
+    {
+      ...acme,
+      points: [
+        { t: START_MS, ops: 2, errors: 1, points: 10, mean_ms: 3, max_ms: 4 },
+        { t: START_MS + 1000, ops: 1, errors: 0, points: 10, mean_ms: 8, max_ms: 8 },
+      ],
+    },
+    {
+      ...acme,
+      tenant_id: 'globex',
+      points: [{ t: START_MS + 1000, ops: 1, errors: 0, points: 10, mean_ms: 1.5, max_ms: 1.5 }],
+    },
   ]);
-  assert.deepEqual(state.seriesOperations(), ['upsert']);
+  const minute = START_MS - (START_MS % 60_000);
+  assert.deepEqual(state.series('minute')[0], {
+    ...acme,
+    points: [{ t: minute, ops: 3, errors: 1, points: 20, mean_ms: 14 / 3, max_ms: 8 }],
+  });
+});
+
+test('summary state - per-second series keep 10 minutes, per-minute series an hour, through a checkpoint', () => {
+  const state = new SummaryState(WINDOW_MS);
+  state.apply(cloudEvent({ startedAt: new Date(START_MS) }));
+  state.apply(cloudEvent({ startedAt: new Date(START_MS + 30 * 60_000) }));
+  const restored = SummaryState.fromJSON(
+    JSON.parse(JSON.stringify(state.toJSON())) as ReturnType<SummaryState['toJSON']>,
+  );
+  const times = (resolution: 'second' | 'minute') =>
+    restored.series(resolution).flatMap((s) => s.points.map((p) => p.t - START_MS));
+  assert.deepEqual(times('second'), [30 * 60_000]);
+  assert.deepEqual(times('minute'), [-(START_MS % 60_000), 30 * 60_000 - (START_MS % 60_000)]);
+  restored.apply(cloudEvent({ startedAt: new Date(START_MS + 61 * 60_000) }));
+  assert.equal(times('minute').length, 2, 'the first minute fell out of the hour');
+});
+
+test('summary state - the latency of several keys comes from their merged histograms', () => {
+  const state = new SummaryState(WINDOW_MS);
+  // 1,000 fast searches of one tenant and 5 slow ones of another: each key's own p99 is its
+  // only latency, but 5 in 1,005 are under 1%, so the p99 of all of them is the fast one.
+  for (let i = 0; i < 1000; i += 1)
+    state.apply(cloudEvent({ operation: 'search', startedAt: new Date(START_MS), durationMs: 1 }));
+  for (let i = 0; i < 5; i += 1) {
+    state.apply(
+      cloudEvent({
+        operation: 'search',
+        tenantId: 'globex',
+        collection: 'client_globex_docs',
+        startedAt: new Date(START_MS),
+        durationMs: 100,
+      }),
+    );
+  }
+  const windows = state.currentSummaries().filter((s) => s.scope === 'window');
+  assert.deepEqual(windows.map((s) => s.latency_ms.p99).sort(), [1, 100]);
+  const merged = state.mergedLatency(windows);
+  assert.equal(merged?.p99, 1);
+  assert.equal(merged?.max, 100);
+  assert.equal(merged?.mean, (1000 + 500) / 1005);
+  const cumulative = state.currentSummaries().filter((s) => s.scope === 'cumulative');
+  assert.equal(state.mergedLatency(cumulative)?.p99, 1);
+  assert.equal(state.mergedLatency([]), undefined);
 });
 
 test('summary state - percentiles stay within the exact min and max', () => {
