@@ -11,7 +11,7 @@ import {
   type Logger,
   type VectorStore,
 } from './domain/index.js';
-import { DisabledEventBus, createNatsEventBus } from './events/index.js';
+import { DisabledEventBus, SummaryActivityFeed, createNatsEventBus } from './events/index.js';
 import { JsonLogger } from './logging/index.js';
 import { announceReady, exitOnSignals } from './processes/index.js';
 import { DEFAULT_CACHE_BYTES, createEmbeddedVectorStore, openQdrantStore } from './stores/index.js';
@@ -52,10 +52,20 @@ export async function startVectorAdmin(
         logger: logger.child({ component: 'events' }),
       })
     : new DisabledEventBus();
+  // DescribeCollections' write activity: what the metrics consumer summarizes.
+  const activity = config.events.enabled
+    ? new SummaryActivityFeed(
+        {
+          natsUrl: config.events.natsUrl,
+          ...(config.events.credsFile === undefined ? {} : { credsFile: config.events.credsFile }),
+        },
+        logger.child({ component: 'activity' }),
+      )
+    : undefined;
   const keys = new ApiKeys(config.auth.tenantKeys, config.auth.adminKey);
   const { host } = splitHostPort(config.grpc.address);
   if (keys.devMode && !isLoopback(host)) {
-    await Promise.all([events.close(), store.close()]);
+    await Promise.all([events.close(), store.close(), activity?.close()]);
     throw new ConfigError([
       `no API keys are configured (dev mode), so VECTORADMIN_GRPC_ADDR must be loopback, not ${host}`,
     ]);
@@ -85,6 +95,7 @@ export async function startVectorAdmin(
       maxInflightBytes: config.grpc.maxInflightBytes,
       tenantInflightBytes: config.grpc.tenantInflightBytes,
       ...(config.probe === undefined ? {} : { probe: config.probe }),
+      ...(activity === undefined ? {} : { activity }),
     },
     config.grpc.address,
     credentials(config),
@@ -108,6 +119,7 @@ export async function startVectorAdmin(
     store,
     stop: async () => {
       await server.stop(config.shutdownTimeoutMs);
+      await activity?.close();
       await events.close();
       await store.close();
     },

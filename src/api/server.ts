@@ -3,6 +3,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { ApiKeys } from '../domain/index.js';
 import {
   ByteBudget,
+  CollectionAnalysis,
   CollectionService,
   PointService,
   TenantWriteBudget,
@@ -11,7 +12,9 @@ import {
   type Logger,
   type PointLimits,
   type VectorStore,
+  type WriteActivitySource,
 } from '../domain/index.js';
+import { analysisHandlers } from './analysis-handlers.js';
 import { VectorAdminService } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { addDescriptorReflection } from './descriptor-reflection.js';
 import { collectionHandlers, collectionOperations } from './collection-handlers.js';
@@ -47,6 +50,8 @@ export interface GrpcServerDeps {
   readonly healthIntervalMs?: number;
   /** The performance probe's tenant, schedule and bounds; unset: no probe. */
   readonly probe?: ProbeSettings;
+  /** Recent writes per table, from the metrics consumer's summaries; none when unset. */
+  readonly activity?: WriteActivitySource;
 }
 
 export const SERVICE_NAME = 'vectoradmin.v1.VectorAdmin';
@@ -103,6 +108,7 @@ export async function startGrpcServer(
   const probe = performanceProbe(deps, pipeline, collections, points);
   server.addService(tolerantDecoding(VectorAdminService), {
     ...collectionHandlers(pipeline, collections),
+    ...analysisHandlers(pipeline, new CollectionAnalysis(deps.store, collections, deps.activity)),
     ...pointHandlers(pipeline, collections, points),
     runPerformanceTest: probe.unary,
     upsertStream: upsertStreamHandler(pipeline, collections, points, {

@@ -6,6 +6,7 @@ import { consumeMain } from '../main-consumer.js';
 import { serveMain } from '../main-server.js';
 import { statusDetails } from '../client/index.js';
 import { UsageError } from './args.js';
+import { adminCommand } from './admin-command.js';
 import { collectionsCommand } from './collections-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { JsonlError } from './jsonl-points.js';
@@ -21,6 +22,7 @@ type Command = (argv: string[], config: Config, out: (text: string) => void) => 
 
 const COMMANDS: Record<Exclude<RunnerKind, 'serve' | 'consume'>, Command> = {
   collections: collectionsCommand,
+  admin: adminCommand,
   points: pointsCommand,
   ingest: ingestCommand,
   search: searchCommand,

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { envSchema } from '../config/index.js';
 import { BENCH_OPTIONS } from './bench-command.js';
 import type { Options } from './args.js';
+import { ADMIN_COLLECTIONS_OPTIONS } from './admin-command.js';
 import { COLLECTION_OPTIONS } from './collections-command.js';
 import { INGEST_OPTIONS } from './ingest-command.js';
 import { POINTS_DELETE_OPTIONS, POINTS_GET_OPTIONS } from './points-command.js';
@@ -19,6 +20,7 @@ export type RunnerKind =
   | 'summary'
   | 'bench'
   | 'collections'
+  | 'admin'
   | 'points'
   | 'ingest'
   | 'search'
@@ -51,6 +53,9 @@ const FLAG_HELP: Record<string, string> = {
   encoding: 'f32le (fast) or dense',
   restart: 'ignore the checkpoint and start from the first line',
   markdown: 'Markdown output',
+  sort: 'row order: table (tenant, then table; default), size (largest first) or activity (busiest first)',
+  'page-size': 'rows per page (1-1000); prints that one page and the token of the next',
+  'page-token': 'the token a previous page printed',
   replay: 'rebuild everything from the start of the events stream',
 };
 
@@ -153,6 +158,16 @@ export function buildProgram(argv: readonly string[], run: Runner): Command {
     leaf(argv, collections, name, summary, COLLECTION_OPTIONS, CLIENT_ENV, (rest) =>
       run('collections', [name, ...rest]),
     );
+  const admin = program.command('admin').description('operator views across tenants (admin key)');
+  leaf(
+    argv,
+    admin,
+    'collections',
+    "every tenant's collections with points, index, sizes, creation and write activity",
+    ADMIN_COLLECTIONS_OPTIONS,
+    CLIENT_ENV,
+    (rest) => run('admin', ['collections', ...rest]),
+  );
   const points = program.command('points').description('read points by id, delete points');
   leaf(
     argv,

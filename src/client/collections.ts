@@ -1,4 +1,5 @@
 import type { CallOptions, Metadata, ServiceError } from '@grpc/grpc-js';
+import type * as pba from '../gen/vectoradmin/v1/analysis.js';
 import type { RunPerformanceTestRequest } from '../gen/vectoradmin/v1/probe.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import type { Connection } from './connect.js';
@@ -39,6 +40,8 @@ export function vectorAdminApi(connection: Connection) {
     getCollection: (r: pb.GetCollectionRequest) => call(connection, raw.getCollection.bind(raw), r),
     listCollections: (r: pb.ListCollectionsRequest) =>
       call(connection, raw.listCollections.bind(raw), r),
+    describeCollections: (r: pba.DescribeCollectionsRequest) =>
+      call(connection, raw.describeCollections.bind(raw), r),
     deleteCollection: (r: pb.DeleteCollectionRequest) =>
       call(connection, raw.deleteCollection.bind(raw), r),
     upsert: (r: pb.UpsertRequest) => call(connection, raw.upsert.bind(raw), r),

@@ -23,6 +23,7 @@ export const OPERATION_COLORS: Readonly<Record<Operation, string>> = {
   [Operation.EnsureCollection]: '#d4a72c',
   [Operation.GetCollection]: '#0550ae',
   [Operation.ListCollections]: '#116329',
+  [Operation.DescribeCollections]: '#4d2d00',
   [Operation.DeleteCollection]: '#a40e26',
   [Operation.StreamOpened]: '#57606a',
   [Operation.StreamClosed]: '#8c959f',

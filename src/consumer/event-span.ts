@@ -44,6 +44,7 @@ const RPC_METHODS: Record<Operation, string> = {
   ensure_collection: 'EnsureCollection',
   get_collection: 'GetCollection',
   list_collections: 'ListCollections',
+  describe_collections: 'DescribeCollections',
   delete_collection: 'DeleteCollection',
   upsert: 'Upsert',
   delete_points: 'DeletePoints',

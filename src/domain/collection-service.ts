@@ -12,6 +12,7 @@ import { placementOf, type CollectionView, type Placement } from './placement.js
 import { KeyedQueue } from './keyed-queue.js';
 import { SharedTables } from './shared-tables.js';
 import { Tenancy } from './types.js';
+import { tableInventory, type TableEntry } from './table-inventory.js';
 
 export type { CollectionView, Placement } from './placement.js';
 
@@ -120,6 +121,11 @@ export class CollectionService {
     return views.sort((a, b) =>
       a.ref.table < b.ref.table ? -1 : a.ref.table > b.ref.table ? 1 : 0,
     );
+  }
+
+  /** Every tenant's tables in the store, or one tenant's, without their figures (see tableInventory). */
+  inventory(tenantId?: string): Promise<TableEntry[]> {
+    return tableInventory(this.store, this.naming, this.shared.registry, tenantId);
   }
 
   /** Deletes the tenant's table (its own collection, or its points of a shared one); false when there was none. */

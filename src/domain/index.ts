@@ -21,6 +21,7 @@ export type {
   ScoredPoint,
   SearchParams,
   SearchQuery,
+  CollectionStorage,
   StoredCollection,
 } from './types.js';
 export { Operation } from './ports.js';
@@ -30,6 +31,8 @@ export type {
   EventReservation,
   OperationEvent,
   VectorStore,
+  WriteActivity,
+  WriteActivitySource,
 } from './ports.js';
 export {
   CollectionNaming,
@@ -53,6 +56,9 @@ export { MAX_HNSW_EF, validateSearchParams } from './search-params.js';
 export type { CollectionConfigRequest, CollectionDefaults } from './collection-config.js';
 export { CollectionService, notFound } from './collection-service.js';
 export type { CollectionView } from './collection-service.js';
+export { AnalysisSort, CollectionAnalysis, storageBytes } from './collection-analysis.js';
+export type { AnalysisPage, AnalysisQuery, AnalysisRow } from './collection-analysis.js';
+export type { TableEntry } from './table-inventory.js';
 export { PointService } from './point-service.js';
 export type { PointLimits, UpsertOutcome } from './point-service.js';
 export type { LogFields, Logger } from './logger.js';

@@ -80,7 +80,19 @@ export class CollectionNaming {
    * `{prefix}_shared_{table}` never equals a `{prefix}{tenant}_{table}` and `parse` skips it.
    */
   sharedName(table: string): string {
-    return `${this.prefix}_shared_${validateTable(table)}`;
+    return `${this.sharedPrefix}${validateTable(table)}`;
+  }
+
+  /** The name prefix of every shared collection. */
+  get sharedPrefix(): string {
+    return `${this.prefix}_shared_`;
+  }
+
+  /** The table of a shared collection's name (inverse of `sharedName`); undefined otherwise. */
+  parseShared(name: string): string | undefined {
+    if (!name.startsWith(this.sharedPrefix)) return undefined;
+    const table = name.slice(this.sharedPrefix.length);
+    return TABLE.test(table) ? table : undefined;
   }
 
   /** The collection recording which tenants joined which shared tables (never a tenant's). */

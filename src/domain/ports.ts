@@ -7,6 +7,7 @@ import type {
   RetrieveQuery,
   ScoredPoint,
   SearchQuery,
+  CollectionStorage,
   StoredCollection,
 } from './types.js';
 
@@ -34,6 +35,11 @@ export interface VectorStore {
   getCollection(name: string): Promise<StoredCollection | undefined>;
   /** Names of the collections whose name starts with `prefix`, sorted. */
   listCollections(prefix: string): Promise<string[]>;
+  /**
+   * The footprint of each named collection (sizes, creation time), in the order given; missing
+   * collections are left out. One call for many names: Qdrant reports sizes for all at once.
+   */
+  describeStorage(names: readonly string[]): Promise<CollectionStorage[]>;
   /** Deletes a collection; false when there was none. */
   deleteCollection(name: string): Promise<boolean>;
   /** Writes points (insert or replace by id); resolves once they are durable. */
@@ -52,6 +58,19 @@ export interface VectorStore {
   /** Resolves when the store answers; throws unavailable otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Writes to one tenant's table, as the metrics consumer summarized them. */
+export interface WriteActivity {
+  /** End of the newest upsert counted. */
+  readonly lastWriteAt: Date;
+  /** Points written per second in the newest summary window with upserts. */
+  readonly pointsPerSecond: number;
+}
+
+/** Recent write activity per tenant and physical collection; undefined when none is known. */
+export interface WriteActivitySource {
+  activity(tenantId: string, collection: string): WriteActivity | undefined;
 }
 
 /** Where event delivery stands; writes are refused while `full`. */
@@ -91,6 +110,7 @@ export const Operation = {
   EnsureCollection: 'ensure_collection',
   GetCollection: 'get_collection',
   ListCollections: 'list_collections',
+  DescribeCollections: 'describe_collections',
   DeleteCollection: 'delete_collection',
   Upsert: 'upsert',
   DeletePoints: 'delete_points',

@@ -7,6 +7,8 @@ import type { Filter } from './types.js';
 const ENTRY_VECTOR = Float32Array.of(1);
 /** Most shared tables one tenant can have listed; more than any real deployment defines. */
 export const MAX_SHARED_TABLES_PER_TENANT = 4096;
+/** Most members of one shared table an analysis lists (a search's page of the registry). */
+export const MAX_SHARED_TABLE_MEMBERS = 100_000;
 
 /**
  * Which tenants joined which shared tables: one point per (tenant, table) in a registry
@@ -76,13 +78,23 @@ export class SharedTableRegistry {
   }
 
   /** The shared tables the tenant joined, sorted. */
-  async tables(tenantId: string): Promise<string[]> {
+  tables(tenantId: string): Promise<string[]> {
+    return this.#entries('tenant_id', tenantId, 'table', MAX_SHARED_TABLES_PER_TENANT);
+  }
+
+  /** The tenants that joined the shared table, sorted (at most MAX_SHARED_TABLE_MEMBERS). */
+  members(table: string): Promise<string[]> {
+    return this.#entries('table', table, 'tenant_id', MAX_SHARED_TABLE_MEMBERS);
+  }
+
+  // Listed by a search: the one store call that returns payloads of filtered points.
+  async #entries(key: string, value: string, field: string, limit: number): Promise<string[]> {
     let hits;
     try {
       hits = await this.store.search(this.name, {
         vector: ENTRY_VECTOR,
-        limit: MAX_SHARED_TABLES_PER_TENANT,
-        filter: { must: [{ key: 'tenant_id', match: tenantId }], should: [], mustNot: [] },
+        limit,
+        filter: { must: [{ key, match: value }], should: [], mustNot: [] },
         withPayload: true,
       });
     } catch (err) {
@@ -90,8 +102,8 @@ export class SharedTableRegistry {
       throw err;
     }
     return hits
-      .map((hit) => hit.payload?.table)
-      .filter((table): table is string => typeof table === 'string')
+      .map((hit) => hit.payload?.[field])
+      .filter((entry): entry is string => typeof entry === 'string')
       .sort();
   }
 

@@ -118,6 +118,19 @@ export interface StoredCollection {
   readonly status: IndexStatus;
 }
 
+/** What a store reports about a physical collection's footprint; figures it lacks are unset. */
+export interface CollectionStorage {
+  readonly name: string;
+  /** Bytes of the collection's files on disk (embedded store). */
+  readonly diskBytes?: number;
+  /** Qdrant's estimates (telemetry) of the bytes its vectors and payloads take. */
+  readonly vectorsBytes?: number;
+  readonly payloadsBytes?: number;
+  readonly segmentsCount?: number;
+  /** When the collection was created, where the store records it. */
+  readonly createdAt?: Date;
+}
+
 export type MatchValue = string | number | boolean;
 
 export interface RangeBounds {

@@ -12,6 +12,7 @@ export { eventsStreamConfig, isStreamNotFound, provisionEventsStream } from './e
 export type { EventsStreamLimits } from './events-stream.js';
 export type { OutboxState } from './outbox.js';
 export { closeConnection } from './nats-link.js';
+export { SummaryActivityFeed } from './summary-activity.js';
 export { connectNats, natsServers } from './nats-connect.js';
 export type { NatsConnectMode, NatsTarget } from './nats-connect.js';
 export {

@@ -19,8 +19,10 @@ import type {
   RetrieveQuery,
   ScoredPoint,
   SearchQuery,
+  CollectionStorage,
   StoredCollection,
 } from '../domain/types.js';
+import { embeddedStorage } from './embedded-storage.js';
 import { DEFAULT_COMPACTION_POLICY } from './embedded-compaction.js';
 import { FreeSpaceGuard } from './embedded-free-space.js';
 import type { CommitRows, CompactionPolicy } from './embedded-compaction.js';
@@ -188,6 +190,16 @@ export class EmbeddedVectorStore implements VectorStore {
     } catch (err) {
       throw toStoreError(err, 'list collections');
     }
+  }
+
+  async describeStorage(names: readonly string[]): Promise<CollectionStorage[]> {
+    this.assertOpen();
+    const described: CollectionStorage[] = [];
+    for (const name of names) {
+      const storage = await embeddedStorage(this.dataDir, name);
+      if (storage !== undefined) described.push(storage);
+    }
+    return described;
   }
 
   async deleteCollection(name: string): Promise<boolean> {

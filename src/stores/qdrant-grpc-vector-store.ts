@@ -16,6 +16,7 @@ import type {
   RetrievedPoint,
   ScoredPoint,
   SearchQuery,
+  CollectionStorage,
   StoredCollection,
 } from '../domain/types.js';
 import type { QdrantCallContext } from './qdrant-errors.js';
@@ -99,6 +100,10 @@ export class QdrantGrpcVectorStore implements VectorStore {
 
   listCollections(prefix: string): Promise<string[]> {
     return this.#rest.listCollections(prefix);
+  }
+
+  describeStorage(names: readonly string[]): Promise<CollectionStorage[]> {
+    return this.#rest.describeStorage(names);
   }
 
   deleteCollection(name: string): Promise<boolean> {

@@ -13,8 +13,11 @@ import type {
   RetrieveQuery,
   ScoredPoint,
   SearchQuery,
+  CollectionStorage,
   StoredCollection,
 } from '../domain/types.js';
+import { creationMetadata, qdrantStorage, telemetrySizes } from './qdrant-storage.js';
+import type { QdrantSizes } from './qdrant-storage.js';
 import {
   fromCollectionInfo,
   payloadIndexBody,
@@ -70,8 +73,13 @@ export class QdrantVectorStore implements VectorStore {
     options: CreateCollectionOptions = {},
   ): Promise<void> {
     try {
+      // Through the raw API: the client's createCollection drops `metadata`.
       await this.#call({ operation: 'create collection', collection: name }, () =>
-        this.#client.createCollection(name, toCreateCollection(config)),
+        this.#client.api().createCollection({
+          collection_name: name,
+          ...toCreateCollection(config),
+          metadata: creationMetadata(new Date()),
+        }),
       );
     } catch (err) {
       // Qdrant refuses a taken name as bad input (400 "Collection `x` already exists!");
@@ -147,6 +155,42 @@ export class QdrantVectorStore implements VectorStore {
       .map((c) => c.name)
       .filter((n) => n.startsWith(prefix))
       .sort();
+  }
+
+  /** Segments and creation time from each collection's info; sizes from one telemetry call. */
+  async describeStorage(names: readonly string[]): Promise<CollectionStorage[]> {
+    if (names.length === 0) return [];
+    const sizes = await this.#sizes();
+    const described: CollectionStorage[] = [];
+    for (const name of names) {
+      try {
+        const info = await this.#call({ operation: 'describe storage', collection: name }, () =>
+          this.#client.getCollection(name),
+        );
+        described.push(qdrantStorage(name, info, sizes.get(name)));
+      } catch (err) {
+        if (!hasErrorCode(err, ErrorCode.NotFound)) throw err;
+      }
+    }
+    return described;
+  }
+
+  /**
+   * Telemetry's size estimates; none when telemetry is refused (a key without access to it) or
+   * unreadable, since they only add to what collection info says. An unreachable Qdrant fails.
+   */
+  async #sizes(): Promise<Map<string, QdrantSizes>> {
+    try {
+      const { data } = await this.#call({ operation: 'read telemetry' }, () =>
+        this.#client.api().telemetry({ details_level: 3 }),
+      );
+      return data.result === undefined || data.result === null
+        ? new Map()
+        : telemetrySizes(data.result);
+    } catch (err) {
+      if (hasErrorCode(err, ErrorCode.Unavailable)) throw err;
+      return new Map();
+    }
   }
 
   async deleteCollection(name: string): Promise<boolean> {

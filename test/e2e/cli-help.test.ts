@@ -78,6 +78,10 @@ describe('cli help', () => {
       ['probe', 'run', '--help'],
       [/--json/, /admin key/, /VECTORADMIN_API_KEY/],
     ],
+    [
+      ['admin', 'collections', '--help'],
+      [/--sort/, /--page-size/, /--page-token/, /--json/, /VECTORADMIN_API_KEY/],
+    ],
   ];
   for (const [args, expected] of helps) {
     test(`cli help - ${args.join(' ')} prints its flags and exits 0`, async () => {

@@ -140,6 +140,8 @@ export class PeerState {
         return ok(this.collections.delete(name));
       case 'collection_exists':
         return ok({ exists: collection !== undefined });
+      case 'telemetry':
+        return ok(this.#telemetry(Number(query.get('details_level') ?? '0')));
     }
     if (collection === undefined)
       return fail(404, `Not found: Collection \`${name}\` doesn't exist!`);
@@ -256,6 +258,28 @@ export class PeerState {
     return [...c.points.values()].filter((p) => field in p.payload).length;
   }
 
+  /**
+   * Like Qdrant's: collections with their local shard's size estimates from details level 3
+   * (here: 4 bytes per float, and the payloads' JSON).
+   */
+  #telemetry(level: number): Json {
+    const collections = [...this.collections].map(([id, c]) => {
+      if (level < 3) return { id };
+      const points = [...c.points.values()];
+      const local = {
+        total_optimized_points: 0,
+        num_points: points.length,
+        vectors_size_bytes: points.reduce((sum, p) => sum + 4 * p.vector.length, 0),
+        payloads_size_bytes: points.reduce((sum, p) => sum + JSON.stringify(p.payload).length, 0),
+      };
+      return { id, shards: [{ id: 0, local, remote: [], replicate_states: {} }] };
+    });
+    return {
+      id: 'qdrant-spec-peer',
+      collections: { number_of_collections: this.collections.size, collections },
+    };
+  }
+
   #info(c: PeerCollection): Json {
     const create = c.create as Json & { vectors: Json; hnsw_config?: Json };
     return {
@@ -296,6 +320,7 @@ export class PeerState {
           flush_interval_sec: 5,
         },
         wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
+        ...(create.metadata === undefined ? {} : { metadata: create.metadata }),
       },
     };
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { VectorAdminError } from '../../src/domain/errors.js';
 import type { VectorStore } from '../../src/domain/ports.js';
+import { storageBytes } from '../../src/domain/collection-analysis.js';
 import type { CollectionConfig, Distance, Point } from '../../src/domain/types.js';
 import {
   FILTER_CASES,
@@ -147,6 +148,30 @@ export function runVectorStoreContract(
       });
       assert.deepEqual(await store().listCollections(prefix), [...names].sort());
       assert.deepEqual(await store().listCollections(`${prefix}zz`), []);
+    });
+
+    test(`${label} - describeStorage reports sizes and creation time, missing names left out`, async () => {
+      const before = Date.now();
+      const empty = await collection('storage empty');
+      const full = await collection('storage full');
+      await store().upsert(full, randomPoints(seededRandom(3), 50, DIM));
+      const missing = uniqueCollection('storage missing');
+      const described = await store().describeStorage([full, missing, empty]);
+      assert.deepEqual(
+        described.map((s) => s.name),
+        [full, empty],
+      );
+      const [fullBytes, emptyBytes] = described.map(storageBytes);
+      assert.ok(fullBytes !== undefined && emptyBytes !== undefined, 'sizes are reported');
+      assert.ok(fullBytes > emptyBytes, `50 points take more room (${fullBytes} > ${emptyBytes})`);
+      for (const { createdAt } of described) {
+        // Where a store records no creation time it is unset, never made up.
+        if (createdAt === undefined) continue;
+        // File systems keep birth times in whole ticks: allow a second either way.
+        assert.ok(createdAt.getTime() >= before - 1000, 'created during the test');
+        assert.ok(createdAt.getTime() <= Date.now() + 1000, 'not in the future');
+      }
+      assert.deepEqual(await store().describeStorage([]), []);
     });
 
     test(`${label} - delete is true once, then false`, async () => {

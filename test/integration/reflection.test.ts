@@ -132,13 +132,16 @@ for (const version of ['v1', 'v1alpha'] as const) {
       const names = files.map((f) => f.name).sort();
       assert.deepEqual(names, [
         'google/protobuf/struct.proto',
+        'google/protobuf/timestamp.proto',
         'health/v1/health.proto',
+        'vectoradmin/v1/analysis.proto',
         'vectoradmin/v1/probe.proto',
         'vectoradmin/v1/vectoradmin.proto',
       ]);
       const contract = files.find((f) => f.name === 'vectoradmin/v1/vectoradmin.proto');
       assert.deepEqual(contract?.dependency, [
         'google/protobuf/struct.proto',
+        'vectoradmin/v1/analysis.proto',
         'vectoradmin/v1/probe.proto',
       ]);
       const collection = contract?.messageType.find((m) => m.name === 'Collection');
