@@ -1,9 +1,17 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Config } from '../config/index.js';
 
 /** A command-line mistake: printed with usage, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** A CLI command: its arguments (after its name), the loaded config, and where output goes. */
+export type CliCommand = (
+  argv: string[],
+  config: Config,
+  out: (text: string) => void,
+) => Promise<void>;
 
 /** Flags of one command, in node:util parseArgs form (also what its --help lists). */
 export type Options = NonNullable<ParseArgsConfig['options']>;

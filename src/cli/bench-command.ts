@@ -11,6 +11,7 @@ import type { Config } from '../config/index.js';
 import { validateTable } from '../domain/index.js';
 import { createEmbeddedVectorStore, openEmbeddedAppendFloor } from '../stores/index.js';
 import { UsageError, parse, positiveInt } from './args.js';
+import type { CliCommand } from './args.js';
 import { clientOptions } from './client-options.js';
 import { toJson } from './format.js';
 import { defaultSegmentVectors } from '../bench/segments.js';
@@ -89,11 +90,7 @@ type IntFlag = {
  * (default .bench/<timestamp>/) and prints the Markdown summary (JSON with --json).
  * Exit code 1 when a scenario failed; targets are reported, not enforced.
  */
-export async function benchCommand(
-  argv: string[],
-  config: Config,
-  out: (text: string) => void,
-): Promise<void> {
+export const benchCommand: CliCommand = async (argv, config, out) => {
   const { values, positionals } = parse(argv, OPTIONS);
   if (values.help) {
     out(BENCH_USAGE);
@@ -125,7 +122,7 @@ export async function benchCommand(
   log(`reports: ${files.json}, ${files.markdown}, ${files.html}`);
   if (report.interrupted) process.exitCode = 130;
   else if (!report.success) process.exitCode = 1;
-}
+};
 
 function benchOptions(values: Values, config: Config): BenchOptions {
   if (values.quick && values.full) throw new UsageError('--quick and --full exclude each other');

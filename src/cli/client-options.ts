@@ -1,4 +1,9 @@
-import type { ConnectOptions } from '../client/index.js';
+import {
+  connect,
+  vectorAdminApi,
+  type ConnectOptions,
+  type VectorAdminApi,
+} from '../client/index.js';
 import type { Config } from '../config/index.js';
 
 /** Connection options from config, overridden by --address and --key. */
@@ -14,4 +19,18 @@ export function clientOptions(
     ...(tls === undefined ? {} : { tls: tls.caFile === undefined ? {} : { caFile: tls.caFile } }),
     maxMessageBytes: config.grpc.maxMessageBytes,
   };
+}
+
+/** Runs `work` with the API at the flags' (or config's) server, closing the connection after. */
+export async function withApi<T>(
+  config: Config,
+  flags: Parameters<typeof clientOptions>[1],
+  work: (api: VectorAdminApi) => Promise<T>,
+): Promise<T> {
+  const connection = connect(clientOptions(config, flags));
+  try {
+    return await work(vectorAdminApi(connection));
+  } finally {
+    connection.close();
+  }
 }

@@ -1,5 +1,3 @@
-import { connect, vectorAdminApi } from '../client/index.js';
-import type { Config } from '../config/index.js';
 import {
   Collection as CollectionMessage,
   Distance,
@@ -10,7 +8,8 @@ import {
   type CollectionConfig,
 } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { CLIENT_OPTIONS, UsageError, parse, positiveInt, required } from './args.js';
-import { clientOptions } from './client-options.js';
+import type { CliCommand } from './args.js';
+import { withApi } from './client-options.js';
 import { formatTable, toJson } from './format.js';
 
 /** The command's flags (also what its --help lists). */
@@ -23,15 +22,9 @@ export const COLLECTION_OPTIONS = {
 const OPTIONS = COLLECTION_OPTIONS;
 
 /** `vector-admin collections create|ensure|get|list|delete`. */
-export async function collectionsCommand(
-  argv: string[],
-  config: Config,
-  out: (text: string) => void,
-): Promise<void> {
+export const collectionsCommand: CliCommand = async (argv, config, out) => {
   const { values, positionals } = parse(argv, OPTIONS);
   const action = positionals[0];
-  const connection = connect(clientOptions(config, values));
-  const api = vectorAdminApi(connection);
   const tenantId = values.tenant;
   const show = (collections: Collection[]) =>
     out(
@@ -39,7 +32,7 @@ export async function collectionsCommand(
         ? toJson(collections.map((c) => CollectionMessage.toJSON(c)))
         : collectionTable(collections),
     );
-  try {
+  await withApi(config, values, async (api) => {
     switch (action) {
       case 'create':
         show([
@@ -80,10 +73,8 @@ export async function collectionsCommand(
       default:
         throw new UsageError('collections needs one of: create, ensure, get, list, delete');
     }
-  } finally {
-    connection.close();
-  }
-}
+  });
+};
 
 /** A collection config from --size and --distance (either may be left out). */
 export function collectionConfigFromFlags(values: {

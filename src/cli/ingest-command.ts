@@ -7,24 +7,22 @@ import {
   type Connection,
   type StreamBatch,
 } from '../client/index.js';
-import type { Config } from '../config/index.js';
 import type { CollectionConfig } from '../gen/vectoradmin/v1/vectoradmin.js';
-import { CLIENT_OPTIONS, UsageError, parse, positiveInt, required } from './args.js';
+import { UsageError, parse, positiveInt, required } from './args.js';
+import type { CliCommand } from './args.js';
 import { clientOptions } from './client-options.js';
-import { collectionConfigFromFlags } from './collections-command.js';
+import { COLLECTION_OPTIONS, collectionConfigFromFlags } from './collections-command.js';
 import { toJson } from './format.js';
 import { JsonlError, countLines, jsonlBatches } from './jsonl-points.js';
 import { Progress } from '../logging/index.js';
 
 /** The command's flags (also what its --help lists). */
 export const INGEST_OPTIONS = {
-  ...CLIENT_OPTIONS,
-  table: { type: 'string' },
+  // --size and --distance: the collection to create when the table does not exist yet.
+  ...COLLECTION_OPTIONS,
   'batch-size': { type: 'string' },
   window: { type: 'string' },
   encoding: { type: 'string', default: 'f32le' },
-  size: { type: 'string' },
-  distance: { type: 'string' },
   restart: { type: 'boolean', default: false },
 } as const;
 const OPTIONS = INGEST_OPTIONS;
@@ -41,11 +39,7 @@ interface Checkpoint {
  * an interrupted run resume after the last acknowledged batch (--restart ignores it). Every bad
  * record is reported as `file:line: reason`; anything rejected makes the exit code 1.
  */
-export async function ingestCommand(
-  argv: string[],
-  config: Config,
-  out: (text: string) => void,
-): Promise<void> {
+export const ingestCommand: CliCommand = async (argv, config, out) => {
   const { values, positionals } = parse(argv, OPTIONS);
   const file = positionals[0];
   if (file === undefined) throw new UsageError('ingest needs a FILE');
@@ -141,7 +135,7 @@ export async function ingestCommand(
     await saving;
     connection.close();
   }
-}
+};
 
 function autoCreateConfig(values: {
   size?: string | undefined;

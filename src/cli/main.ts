@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import type { ServiceError } from '@grpc/grpc-js';
 import { CommanderError } from 'commander';
-import { ConfigError, loadConfig, type Config } from '../config/index.js';
+import { ConfigError, loadConfig } from '../config/index.js';
 import { consumeMain } from '../main-consumer.js';
 import { serveMain } from '../main-server.js';
 import { statusDetails } from '../client/index.js';
-import { UsageError } from './args.js';
+import { UsageError, type CliCommand } from './args.js';
 import { adminCommand } from './admin-command.js';
 import { collectionsCommand } from './collections-command.js';
 import { ingestCommand } from './ingest-command.js';
@@ -18,9 +18,7 @@ import { summaryCommand } from './summary-command.js';
 import { StartError, startCommand } from '../supervisor/index.js';
 import { benchCommand } from './bench-command.js';
 
-type Command = (argv: string[], config: Config, out: (text: string) => void) => Promise<void>;
-
-const COMMANDS: Record<Exclude<RunnerKind, 'serve' | 'consume'>, Command> = {
+const COMMANDS: Record<Exclude<RunnerKind, 'serve' | 'consume'>, CliCommand> = {
   collections: collectionsCommand,
   admin: adminCommand,
   points: pointsCommand,
@@ -49,7 +47,7 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-async function runCommand(command: Command, argv: string[]): Promise<void> {
+async function runCommand(command: CliCommand, argv: string[]): Promise<void> {
   try {
     await command(argv, loadConfig(), (text) => process.stdout.write(`${text}\n`));
   } catch (err) {

@@ -1,8 +1,8 @@
-import { connect, plainId, vectorAdminApi, wireId } from '../client/index.js';
-import type { Config } from '../config/index.js';
+import { plainId, wireId } from '../client/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import { CLIENT_OPTIONS, UsageError, parse, required } from './args.js';
-import { clientOptions } from './client-options.js';
+import type { CliCommand } from './args.js';
+import { withApi } from './client-options.js';
 import { filterFromJson } from './filter-json.js';
 import { formatTable, toJson } from './format.js';
 
@@ -67,23 +67,15 @@ function idsFrom(values: IdValues): pb.PointId[] {
 }
 
 /** `vector-admin points delete|get --table T ...`. */
-export async function pointsCommand(
-  argv: string[],
-  config: Config,
-  out: (text: string) => void,
-): Promise<void> {
+export const pointsCommand: CliCommand = async (argv, config, out) => {
   const action = argv[0];
   if (action === 'delete') return deletePoints(argv.slice(1), config, out);
   if (action === 'get') return getPoints(argv.slice(1), config, out);
   throw new UsageError('points needs: delete or get');
-}
+};
 
 /** `points delete --table T [--id X]... [--ids a,b] [--filter JSON]`. */
-async function deletePoints(
-  argv: string[],
-  config: Config,
-  out: (text: string) => void,
-): Promise<void> {
+const deletePoints: CliCommand = async (argv, config, out) => {
   const { values } = parse(argv, POINTS_DELETE_OPTIONS);
   const table = required(values.table, 'table');
   const ids = idsFrom(values);
@@ -92,53 +84,38 @@ async function deletePoints(
     throw new UsageError(
       'points delete needs --id, --ids, --record-id, --num-id or --uuid and/or --filter',
     );
-  const connection = connect(clientOptions(config, values));
-  try {
-    await vectorAdminApi(connection).deletePoints({ tenantId: values.tenant, table, ids, filter });
-    out(values.json ? toJson({ deleted: true, ids: ids.length }) : 'deleted');
-  } finally {
-    connection.close();
-  }
-}
+  await withApi(config, values, (api) =>
+    api.deletePoints({ tenantId: values.tenant, table, ids, filter }),
+  );
+  out(values.json ? toJson({ deleted: true, ids: ids.length }) : 'deleted');
+};
 
 /** `points get --table T --id X [--id Y]... [--with-vectors]`: ids not stored are left out. */
-async function getPoints(
-  argv: string[],
-  config: Config,
-  out: (text: string) => void,
-): Promise<void> {
+const getPoints: CliCommand = async (argv, config, out) => {
   const { values } = parse(argv, POINTS_GET_OPTIONS);
   const table = required(values.table, 'table');
   const ids = idsFrom(values);
   if (ids.length === 0)
     throw new UsageError('points get needs --id (or --ids, --record-id, --num-id, --uuid)');
-  const connection = connect(clientOptions(config, values));
-  try {
-    const { points } = await vectorAdminApi(connection).getPoints({
-      tenantId: values.tenant,
-      table,
-      ids,
-      withVectors: values['with-vectors'],
-    });
-    const rows = points.map((p) => ({
-      id: plainId(p.id),
-      payload: p.payload ?? {},
-      ...(p.vector?.kind?.$case === 'dense' ? { vector: p.vector.kind.value.values } : {}),
-    }));
-    if (values.json) return out(toJson(rows));
-    const headers = values['with-vectors'] ? ['ID', 'PAYLOAD', 'VECTOR'] : ['ID', 'PAYLOAD'];
-    out(
-      formatTable(
-        headers,
-        rows.map((r) => [
-          String(r.id),
-          JSON.stringify(r.payload),
-          ...('vector' in r ? [JSON.stringify(r.vector)] : []),
-        ]),
-      ),
-    );
-    if (rows.length < ids.length) out(`${ids.length - rows.length} not found`);
-  } finally {
-    connection.close();
-  }
-}
+  const { points } = await withApi(config, values, (api) =>
+    api.getPoints({ tenantId: values.tenant, table, ids, withVectors: values['with-vectors'] }),
+  );
+  const rows = points.map((p) => ({
+    id: plainId(p.id),
+    payload: p.payload ?? {},
+    ...(p.vector?.kind?.$case === 'dense' ? { vector: p.vector.kind.value.values } : {}),
+  }));
+  if (values.json) return out(toJson(rows));
+  const headers = values['with-vectors'] ? ['ID', 'PAYLOAD', 'VECTOR'] : ['ID', 'PAYLOAD'];
+  out(
+    formatTable(
+      headers,
+      rows.map((r) => [
+        String(r.id),
+        JSON.stringify(r.payload),
+        ...('vector' in r ? [JSON.stringify(r.vector)] : []),
+      ]),
+    ),
+  );
+  if (rows.length < ids.length) out(`${ids.length - rows.length} not found`);
+};

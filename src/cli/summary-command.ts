@@ -1,6 +1,6 @@
-import type { Config } from '../config/index.js';
 import { formatSummaries, readSavedSummaries, SummaryFormat } from '../consumer/index.js';
 import { parse } from './args.js';
+import type { CliCommand } from './args.js';
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },
@@ -8,11 +8,7 @@ const OPTIONS = {
 } as const;
 
 /** `vector-admin summary [--json|--markdown]`: the consumer's latest benchmark summaries. */
-export async function summaryCommand(
-  argv: string[],
-  config: Config,
-  out: (text: string) => void,
-): Promise<void> {
+export const summaryCommand: CliCommand = async (argv, config, out) => {
   const { values } = parse(argv, OPTIONS);
   const format = values.json
     ? SummaryFormat.Json
@@ -27,4 +23,4 @@ export async function summaryCommand(
     );
   }
   out(formatSummaries(summaries, format).trimEnd());
-}
+};
