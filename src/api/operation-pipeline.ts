@@ -18,7 +18,9 @@ import {
 import { callerFrom, ownTenant, type Caller } from './caller.js';
 import { statusName, toGrpcStatus, type GrpcStatus } from './errors.js';
 import { checkMetadataSize } from './metadata-limit.js';
+import { RefusalTally, type RefusalCount } from './refusal-tally.js';
 import { undecodableRequest } from './request-decoding.js';
+import { FIXED_SETTINGS } from '../config/index.js';
 
 /** What an operation's event says about it besides its outcome and timing. */
 export interface EventFacts {
@@ -31,6 +33,8 @@ export interface EventFacts {
   readonly vectorSize?: number;
   readonly streamId?: string;
   readonly seq?: string;
+  /** How many calls the event stands for, when more than one (aggregated refusals). */
+  readonly calls?: number;
 }
 
 /** The facts a stage adds to the event; the pipeline merges what each stage returns. */
@@ -99,17 +103,27 @@ const WRITES: ReadonlySet<Operation> = new Set([
  * returned. Shaped like an interceptor: `wrap(next)` is the handler.
  */
 export class OperationPipeline {
+  private readonly refusals: RefusalTally;
+
   constructor(
     private readonly keys: ApiKeys,
     private readonly events: EventBus,
     readonly logger: Logger,
     private readonly instanceId: string,
-  ) {}
+  ) {
+    this.refusals = new RefusalTally({
+      ...FIXED_SETTINGS.refusals,
+      events: () => events.state(),
+      publish: (count) => this.publishRefusal(count),
+      logger,
+    });
+  }
 
   /**
    * The caller of a call, or the status it was refused with (metadata over its size limit, a
    * missing or unknown key). A refusal is evented under no tenant, so alerts can count bad keys
-   * without a key naming anyone.
+   * without a key naming anyone, and in aggregate (refusal-tally.ts), so bad keys cannot fill
+   * the outbox.
    */
   async authenticate(
     operation: Operation,
@@ -124,15 +138,10 @@ export class OperationPipeline {
     } catch (err) {
       this.logger.warn('call refused', { operation, peer, err });
       const failure = toGrpcStatus(err);
-      const facts = { tenantId: '', table: '', collection: '' };
-      await this.publish(
-        operation,
-        undefined,
-        facts,
-        startedAt,
-        performance.now() - started,
-        failure,
-      ).catch((publishErr: unknown) => this.dropped(operation, publishErr));
+      const durationMs = performance.now() - started;
+      await this.refusals
+        .count({ operation, failure, startedAt, durationMs })
+        .catch((publishErr: unknown) => this.dropped(operation, publishErr));
       return failure;
     }
   }
@@ -227,6 +236,11 @@ export class OperationPipeline {
     await this.publish(Operation.ServiceStarted, undefined, facts, new Date(), 0, undefined);
   }
 
+  /** Events the refusals still counted; the server calls it once it has stopped taking calls. */
+  close(): Promise<void> {
+    return this.refusals.close();
+  }
+
   /** The status for a failure, logging the causes clients do not see. */
   fail(operation: Operation, err: unknown): GrpcStatus {
     const grpcStatus = toGrpcStatus(err);
@@ -251,6 +265,12 @@ export class OperationPipeline {
         { cause: err, retryAfterMs: 1000 },
       );
     }
+  }
+
+  private publishRefusal(count: RefusalCount): Promise<void> {
+    const facts = { tenantId: '', table: '', collection: '', calls: count.calls };
+    const { operation, startedAt, durationMs, failure } = count;
+    return this.publish(operation, undefined, facts, startedAt, durationMs, failure);
   }
 
   private async publish(

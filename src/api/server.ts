@@ -148,6 +148,7 @@ export async function startGrpcServer(
           resolve();
         });
       });
+      await pipeline.close();
     },
   };
 }

@@ -136,6 +136,11 @@ export const FIXED_SETTINGS = {
   },
   /** Unlimited messages (the byte and age limits bound the stream), 2 min duplicate window. */
   eventsStream: { maxMsgs: -1, duplicateWindowMs: 120_000 },
+  /**
+   * Calls refused before naming a tenant (bad keys) are evented in aggregate: one event per
+   * operation and status each window, and only while the outbox is below this share of its bound.
+   */
+  refusals: { windowMs: 1000, maxOutboxShare: 0.25 },
   consumer: {
     /** How often the consumer checkpoints, evaluates alerts, publishes summaries and updates the dashboard. */
     tickMs: 1000,

@@ -16,6 +16,8 @@ export interface Sample {
   readonly serverError: boolean;
   /** Refused credentials (UNAUTHENTICATED, PERMISSION_DENIED). */
   readonly authFailure: boolean;
+  /** The calls the event stands for (aggregated refusals), each taking `durationUs`; 1 if absent. */
+  readonly calls?: number;
 }
 
 /** An Aggregate as saved in the checkpoint. */
@@ -78,21 +80,22 @@ export class Aggregate {
   private encoded: string | undefined;
   private cachedPercentiles: Percentiles | undefined;
 
-  /** Adds one event. */
+  /** Adds one event: as many calls as it stands for. */
   add(sample: Sample): void {
     const histogram = this.thaw();
-    this.count += 1;
-    if (sample.error) this.errors += 1;
-    if (sample.serverError) this.serverErrors += 1;
-    if (sample.authFailure) this.authFailures += 1;
+    const calls = sample.calls ?? 1;
+    this.count += calls;
+    if (sample.error) this.errors += calls;
+    if (sample.serverError) this.serverErrors += calls;
+    if (sample.authFailure) this.authFailures += calls;
     this.points += sample.points;
     this.bytes += sample.bytes;
-    this.sumUs += sample.durationUs;
+    this.sumUs += sample.durationUs * calls;
     this.minUs = Math.min(this.minUs, sample.durationUs);
     this.maxUs = Math.max(this.maxUs, sample.durationUs);
     this.firstStartUs = Math.min(this.firstStartUs, sample.startUs);
     this.lastEndUs = Math.max(this.lastEndUs, sample.startUs + sample.durationUs);
-    histogram.recordValue(sample.durationUs);
+    histogram.recordValueWithCount(sample.durationUs, calls);
     this.encoded = undefined;
     this.cachedPercentiles = undefined;
   }

@@ -62,7 +62,7 @@ export class EventMetrics {
     this.points.add(data.points ?? 0, attributes);
     this.bytes.add(data.bytes ?? 0, attributes);
     if (data.outcome === 'error')
-      this.errors.add(1, { ...attributes, [ATTR_ERROR_TYPE]: data.grpc_code });
+      this.errors.add(data.calls ?? 1, { ...attributes, [ATTR_ERROR_TYPE]: data.grpc_code });
   }
 
   /** Counts one delivered message by outcome. */

@@ -74,10 +74,11 @@ export class SeriesState {
       sumUs: 0,
       maxUs: 0,
     }));
-    bucket.ops += 1;
-    if (sample.error) bucket.errors += 1;
+    const calls = sample.calls ?? 1;
+    bucket.ops += calls;
+    if (sample.error) bucket.errors += calls;
     bucket.points += sample.points;
-    bucket.sumUs += sample.durationUs;
+    bucket.sumUs += sample.durationUs * calls;
     bucket.maxUs = Math.max(bucket.maxUs, sample.durationUs);
   }
 

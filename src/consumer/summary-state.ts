@@ -100,6 +100,7 @@ export class SummaryState {
       durationUs: Math.round(data.duration_ms * 1000),
       points: outcome.error ? 0 : (data.points ?? 0),
       bytes: outcome.error ? 0 : (data.bytes ?? 0),
+      ...(data.calls === undefined ? {} : { calls: data.calls }),
       ...outcome,
     };
     const key = keyOf(data.operation, data.tenant_id, data.collection);

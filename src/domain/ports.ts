@@ -77,6 +77,8 @@ export interface WriteActivitySource {
 export interface EventBusState {
   /** Accepted events not yet delivered. */
   readonly pending: number;
+  /** The bound on pending events. */
+  readonly capacity: number;
   /** At the bound: no more events are accepted. */
   readonly full: boolean;
   /** Whether events can be delivered now. */
@@ -150,6 +152,8 @@ export interface OperationEvent {
   readonly errorMessage?: string;
   readonly streamId?: string;
   readonly seq?: string;
+  /** How many calls the event stands for, when more than one (refused calls, aggregated). */
+  readonly calls?: number;
   /** W3C traceparent of the caller, when it sent one. */
   readonly traceparent?: string;
   readonly tracestate?: string;

@@ -26,6 +26,7 @@ export interface OperationEventData {
   readonly error_message?: string;
   readonly stream_id?: string;
   readonly seq?: string;
+  readonly calls?: number;
 }
 
 /** A CloudEvents 1.0 structured-mode event carrying one operation's data. */
@@ -95,6 +96,9 @@ export function toCloudEvent(event: OperationEvent, source: string): CloudEvent 
       ? {}
       : { stream_id: event.streamId.slice(0, 128) }),
     ...(event.seq === undefined || !/^[0-9]{1,20}$/.test(event.seq) ? {} : { seq: event.seq }),
+    ...(event.calls !== undefined && Number.isInteger(event.calls) && event.calls > 1
+      ? { calls: event.calls }
+      : {}),
   };
   return {
     specversion: '1.0',

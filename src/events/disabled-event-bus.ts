@@ -9,7 +9,7 @@ export class DisabledEventBus implements EventBus {
     return { publish: () => Promise.resolve(), release: () => undefined };
   }
   state(): EventBusState {
-    return { pending: 0, full: false, connected: true };
+    return { pending: 0, capacity: Number.MAX_SAFE_INTEGER, full: false, connected: true };
   }
   close(): Promise<void> {
     return Promise.resolve();

@@ -10,6 +10,8 @@ export type { OutboxSend } from './outbox-sender.js';
 export interface OutboxState {
   /** Accepted events not yet acknowledged by JetStream. */
   readonly pending: number;
+  /** The bound on pending events (`maxPending`). */
+  readonly capacity: number;
   /** At the bound: `publish` refuses new events. */
   readonly full: boolean;
   /** Whether events may be sent (NATS connected and the stream provisioned). */
@@ -104,6 +106,7 @@ export class Outbox {
   state(): OutboxState {
     return {
       pending: this.pending,
+      capacity: this.options.maxPending,
       full: !this.hasRoom(),
       connected: this.sender.isConnected,
       ...(this.lastError === undefined ? {} : { lastError: this.lastError }),

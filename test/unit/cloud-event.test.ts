@@ -103,6 +103,7 @@ const dataKeys = {
   error_message: true,
   stream_id: true,
   seq: true,
+  calls: true,
 } satisfies Record<keyof OperationEventData, true>;
 const dataRequired = {
   instance_id: true,

@@ -212,3 +212,32 @@ test('summary alerts - a probe run slower than the threshold fires probe_slow; a
     'at or under the threshold nothing fires',
   );
 });
+
+test('summary alerts - an event standing for many refused calls counts every one of them', () => {
+  const aggregated = cloudEvent({
+    startedAt: new Date(NOW - 900),
+    operation: 'search',
+    outcome: 'error',
+    grpcCode: 'UNAUTHENTICATED',
+    tenantId: '',
+    table: '',
+    collection: '',
+    durationMs: 0.5,
+    calls: 40,
+  });
+  assert.equal(aggregated.data.calls, 40);
+  const summaries = windowsOf(aggregated);
+  assert.deepEqual(
+    summaries.map((s) => [s.scope, s.operations, s.errors, s.auth_failures]),
+    [
+      ['cumulative', 40, 40, 40],
+      ['window', 40, 40, 40],
+    ],
+  );
+  const input = { nowMs: NOW, summaries, openStreams: 0, lastEventAtMs: NOW };
+  const alerts = evaluateAlerts(input, RULES, new Set());
+  assert.deepEqual(
+    alerts.map((a) => [a.rule, a.tenant_id, a.value]),
+    [['auth_failures', '', 40]],
+  );
+});
