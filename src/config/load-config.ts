@@ -107,8 +107,10 @@ function build(e: Env, problems: string[]) {
             minFreeBytes: e.VECTORADMIN_MIN_FREE_DISK_BYTES,
             indexCacheBytes: e.VECTORADMIN_EMBEDDED_INDEX_CACHE_MB * 1024 * 1024,
             index: {
+              kind: e.VECTORADMIN_EMBEDDED_INDEX_KIND,
               thresholdRows: e.VECTORADMIN_EMBEDDED_INDEX_THRESHOLD,
               ef: e.VECTORADMIN_EMBEDDED_INDEX_EF,
+              nprobes: e.VECTORADMIN_EMBEDDED_INDEX_NPROBES,
             },
           }
         : {

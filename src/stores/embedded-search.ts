@@ -121,9 +121,11 @@ async function nativeSearch(
   if (ann === undefined) search = search.bypassVectorIndex();
   // The graph walk hands `limit * refineFactor` candidates to the re-ranking and LanceDB
   // refuses an ef below that ("ef must be greater than or equal to k").
-  else {
+  else if (ann.kind === 'hnsw_sq') {
     const candidates = options.limit * ann.refineFactor;
-    search = search.ef(Math.max(ann.ef, candidates)).refineFactor(ann.refineFactor);
+    search = search.ef(Math.max(ann.breadth, candidates)).refineFactor(ann.refineFactor);
+  } else {
+    search = search.nprobes(ann.breadth).refineFactor(ann.refineFactor);
   }
   if (options.where !== undefined) search = search.where(options.where);
   const rows = (await search.toArray()) as { id: string; payload?: string; _distance: number }[];

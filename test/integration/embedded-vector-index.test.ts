@@ -7,7 +7,7 @@ import type { LogFields, Logger } from '../../src/domain/logger.js';
 import type { Distance, Point, PointId } from '../../src/domain/types.js';
 import { connect } from '@lancedb/lancedb';
 import { VECTOR_INDEX_NAME } from '../../src/stores/embedded-index.js';
-import type { VectorIndexPolicy } from '../../src/stores/embedded-index.js';
+import type { VectorIndexKind, VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import type { EmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import { seededRandom, uniqueCollection } from '../helpers/vector-store-contract-data.js';
@@ -98,12 +98,18 @@ async function topIds(
 }
 
 describe('embedded store vector index', () => {
-  for (const distance of ['cosine', 'euclid'] as Distance[]) {
-    test(`embedded index - ${distance}: builds in the background, recall of the default search stays high`, async () => {
+  const cases = [
+    ['cosine', 'hnsw_sq'],
+    ['euclid', 'hnsw_sq'],
+    ['cosine', 'ivf_rq'],
+    ['euclid', 'ivf_rq'],
+  ] as const satisfies readonly (readonly [Distance, VectorIndexKind])[];
+  for (const [distance, kind] of cases) {
+    test(`embedded index - ${kind}, ${distance}: builds in the background, recall of the default search stays high`, async () => {
       const errors: string[] = [];
-      const f = await openStore(errors);
+      const f = await openStore(errors, { ...POLICY, kind });
       try {
-        const name = uniqueCollection(`index recall ${distance}`);
+        const name = uniqueCollection(`index recall ${kind} ${distance}`);
         await f.store.createCollection(name, { vectorSize: DIM, distance });
         const points = clusteredPoints(1, 1_500);
         await upsertInBatches(f.store, name, points.slice(0, 500));
@@ -155,53 +161,55 @@ describe('embedded store vector index', () => {
     }
   });
 
-  test('embedded index - points written, updated and deleted after the build are seen at once', async () => {
-    const errors: string[] = [];
-    const f = await openStore(errors);
-    try {
-      const name = uniqueCollection('index fresh writes');
-      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
-      const points = clusteredPoints(5, 800);
-      await upsertInBatches(f.store, name, points);
-      await waitIndexed(f.store, name);
+  for (const kind of ['hnsw_sq', 'ivf_rq'] as const) {
+    test(`embedded index - ${kind}: points written, updated and deleted after the build are seen at once`, async () => {
+      const errors: string[] = [];
+      const f = await openStore(errors, { ...POLICY, kind });
+      try {
+        const name = uniqueCollection(`index fresh writes ${kind}`);
+        await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+        const points = clusteredPoints(5, 800);
+        await upsertInBatches(f.store, name, points);
+        await waitIndexed(f.store, name);
 
-      const fresh = clusteredPoints(6, 50, 5_000);
-      await f.store.upsert(name, fresh);
-      const pending = await f.store.getCollection(name);
-      assert.equal(pending?.status, 'yellow', 'unindexed rows pending');
-      assert.equal(pending?.indexedVectorsCount, 800);
-      for (const p of fresh.slice(0, 10)) {
-        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `fresh point ${p.id}`);
+        const fresh = clusteredPoints(6, 50, 5_000);
+        await f.store.upsert(name, fresh);
+        const pending = await f.store.getCollection(name);
+        assert.equal(pending?.status, 'yellow', 'unindexed rows pending');
+        assert.equal(pending?.indexedVectorsCount, 800);
+        for (const p of fresh.slice(0, 10)) {
+          assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `fresh point ${p.id}`);
+        }
+        // An indexed point moved to a fresh point's neighbourhood, another deleted.
+        const moved = { ...points[0]!, vector: fresh[20]!.vector, payload: { moved: true } };
+        await f.store.upsert(name, [moved]);
+        await f.store.deletePoints(name, { ids: [points[1]!.id] });
+        const near = await f.store.search(name, {
+          vector: moved.vector,
+          limit: 2,
+          withPayload: true,
+        });
+        assert.deepEqual(new Set(near.map((h) => h.id)), new Set([moved.id, fresh[20]!.id]));
+        assert.deepEqual(near.find((h) => h.id === moved.id)?.payload, { moved: true });
+        assert.notEqual((await topIds(f.store, name, points[1]!.vector))[0], points[1]!.id);
+
+        const folded = await waitIndexed(f.store, name);
+        assert.equal(folded.pointsCount, 849);
+        assert.equal((await topIds(f.store, name, fresh[30]!.vector))[0], fresh[30]!.id);
+        assert.notEqual((await topIds(f.store, name, points[1]!.vector))[0], points[1]!.id);
+        const [movedHit] = await f.store.search(name, {
+          vector: moved.vector,
+          limit: 2,
+          withPayload: true,
+          filter: { must: [{ key: 'moved', match: true }], should: [], mustNot: [] },
+        });
+        assert.equal(movedHit?.id, moved.id);
+        assert.deepEqual(errors, []);
+      } finally {
+        await f.cleanup();
       }
-      // An indexed point moved to a fresh point's neighbourhood, another deleted.
-      const moved = { ...points[0]!, vector: fresh[20]!.vector, payload: { moved: true } };
-      await f.store.upsert(name, [moved]);
-      await f.store.deletePoints(name, { ids: [points[1]!.id] });
-      const near = await f.store.search(name, {
-        vector: moved.vector,
-        limit: 2,
-        withPayload: true,
-      });
-      assert.deepEqual(new Set(near.map((h) => h.id)), new Set([moved.id, fresh[20]!.id]));
-      assert.deepEqual(near.find((h) => h.id === moved.id)?.payload, { moved: true });
-      assert.notEqual((await topIds(f.store, name, points[1]!.vector))[0], points[1]!.id);
-
-      const folded = await waitIndexed(f.store, name);
-      assert.equal(folded.pointsCount, 849);
-      assert.equal((await topIds(f.store, name, fresh[30]!.vector))[0], fresh[30]!.id);
-      assert.notEqual((await topIds(f.store, name, points[1]!.vector))[0], points[1]!.id);
-      const [movedHit] = await f.store.search(name, {
-        vector: moved.vector,
-        limit: 2,
-        withPayload: true,
-        filter: { must: [{ key: 'moved', match: true }], should: [], mustNot: [] },
-      });
-      assert.equal(movedHit?.id, moved.id);
-      assert.deepEqual(errors, []);
-    } finally {
-      await f.cleanup();
-    }
-  });
+    });
+  }
 
   test('embedded index - the build waits for writes to pause; acknowledged points are found before, during and after it', async () => {
     const errors: string[] = [];
