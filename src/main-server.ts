@@ -80,6 +80,7 @@ export async function startVectorAdmin(
       keys,
       naming: new CollectionNaming(config.collections.prefix),
       defaultVectorSize: config.collections.defaultVectorSize,
+      tableProfiles: config.tables.profiles,
       limits: {
         maxPoints: config.limits.maxBatchPoints,
         maxPayloadBytes: config.limits.maxPayloadBytes,
@@ -107,6 +108,7 @@ export async function startVectorAdmin(
     dataDir: config.dataDir,
     events: config.events.enabled ? config.events.natsUrl : 'off',
     tls: config.grpc.tls !== undefined,
+    tables: `${config.tables.source}: ${config.tables.profiles.map((p) => p.table).join(', ')}`,
   });
   if (keys.devMode)
     logger.warn('dev mode: no API keys configured, every call is allowed; loopback only');

@@ -92,6 +92,8 @@ const WRITES: ReadonlySet<Operation> = new Set([
   Operation.CreateCollection,
   Operation.EnsureCollection,
   Operation.DeleteCollection,
+  Operation.ProvisionTenant,
+  Operation.DeprovisionTenant,
   Operation.Upsert,
   Operation.DeletePoints,
 ]);

@@ -6,11 +6,14 @@ import {
   CollectionAnalysis,
   CollectionService,
   PointService,
+  TableProfiles,
+  TenantProvisioning,
   TenantWriteBudget,
   type CollectionNaming,
   type EventBus,
   type Logger,
   type PointLimits,
+  type TableProfile,
   type VectorStore,
   type WriteActivitySource,
 } from '../domain/index.js';
@@ -22,6 +25,7 @@ import { acceptHeaderLists } from './metadata-limit.js';
 import { OperationPipeline } from './operation-pipeline.js';
 import { PerformanceProbe, type ProbeSettings } from './performance-probe.js';
 import { pointHandlers, pointOperations } from './point-handlers.js';
+import { provisioningHandlers } from './provisioning-handlers.js';
 import { tolerantDecoding } from './request-decoding.js';
 import type { StreamCaps } from './stream-slots.js';
 import { upsertOperation } from './upsert-operation.js';
@@ -36,6 +40,8 @@ export interface GrpcServerDeps {
   readonly keys: ApiKeys;
   readonly naming: CollectionNaming;
   readonly defaultVectorSize: number;
+  /** The configs tables get when a call gives none (VECTORADMIN_TABLES_FILE); none by default. */
+  readonly tableProfiles?: readonly TableProfile[];
   readonly limits: PointLimits;
   readonly maxMessageBytes: number;
   readonly streamWindow: number;
@@ -89,11 +95,12 @@ export async function startGrpcServer(
 ): Promise<RunningServer> {
   const server = new Server(serverOptions(deps));
   acceptHeaderLists(server);
-  const collections = new CollectionService(deps.store, deps.naming, {
-    vectorSize: deps.defaultVectorSize,
-    distance: 'cosine',
-    maxVectorSize: 65_536,
-  });
+  const collections = new CollectionService(
+    deps.store,
+    deps.naming,
+    { vectorSize: deps.defaultVectorSize, distance: 'cosine', maxVectorSize: 65_536 },
+    { profiles: new TableProfiles(deps.tableProfiles) },
+  );
   const points = new PointService(
     deps.store,
     collections,
@@ -109,6 +116,7 @@ export async function startGrpcServer(
   server.addService(tolerantDecoding(VectorAdminService), {
     ...collectionHandlers(pipeline, collections),
     ...analysisHandlers(pipeline, new CollectionAnalysis(deps.store, collections, deps.activity)),
+    ...provisioningHandlers(pipeline, collections, new TenantProvisioning(collections)),
     ...pointHandlers(pipeline, collections, points),
     runPerformanceTest: probe.unary,
     upsertStream: upsertStreamHandler(pipeline, collections, points, {

@@ -15,12 +15,15 @@ import { probeCommand } from './probe-command.js';
 import { buildProgram, type RunnerKind } from './program.js';
 import { countCommand, searchCommand } from './query-commands.js';
 import { summaryCommand } from './summary-command.js';
+import { tablesCommand, tenantsCommand } from './tenants-command.js';
 import { StartError, startCommand } from '../supervisor/index.js';
 import { benchCommand } from './bench-command.js';
 
 const COMMANDS: Record<Exclude<RunnerKind, 'serve' | 'consume'>, CliCommand> = {
   collections: collectionsCommand,
   admin: adminCommand,
+  tenants: tenantsCommand,
+  tables: tablesCommand,
   points: pointsCommand,
   ingest: ingestCommand,
   search: searchCommand,

@@ -8,11 +8,15 @@ import { INGEST_OPTIONS } from './ingest-command.js';
 import { POINTS_DELETE_OPTIONS, POINTS_GET_OPTIONS } from './points-command.js';
 import { PROBE_OPTIONS } from './probe-command.js';
 import { QUERY_OPTIONS } from './query-commands.js';
+import { TENANT_OPTIONS } from './tenants-command.js';
 
 /** What a command runs: the arguments after its name(s), already checked against its flags. */
 export type Runner = (kind: RunnerKind, argv: string[]) => Promise<void>;
 
-/** Every runnable command; `collections` and `points` get their action as the first argument. */
+/**
+ * Every runnable command; `collections`, `tenants`, `tables` and `points` get their action as
+ * the first argument.
+ */
 export type RunnerKind =
   | 'start'
   | 'serve'
@@ -21,6 +25,8 @@ export type RunnerKind =
   | 'bench'
   | 'collections'
   | 'admin'
+  | 'tenants'
+  | 'tables'
   | 'points'
   | 'ingest'
   | 'search'
@@ -167,6 +173,33 @@ export function buildProgram(argv: readonly string[], run: Runner): Command {
     ADMIN_COLLECTIONS_OPTIONS,
     CLIENT_ENV,
     (rest) => run('admin', ['collections', ...rest]),
+  );
+  const tenants = program
+    .command('tenants')
+    .description('provision a tenant from the table profiles, describe or remove it');
+  for (const [name, summary] of [
+    [
+      'provision',
+      'ensure every profiled table for the tenant; per table: created, already present or conflict',
+    ],
+    ['describe', "the tenant's collections beside the table profiles"],
+    [
+      'deprovision',
+      "delete all of the tenant's collections and shared-table memberships (admin key)",
+    ],
+  ] as const)
+    leaf(argv, tenants, name, summary, TENANT_OPTIONS, CLIENT_ENV, (rest) =>
+      run('tenants', [name, ...rest]),
+    );
+  const tables = program.command('tables').description('the table profiles');
+  leaf(
+    argv,
+    tables,
+    'list',
+    'the table profiles in force on the server (VECTORADMIN_TABLES_FILE, or the built-in profile)',
+    TENANT_OPTIONS,
+    CLIENT_ENV,
+    (rest) => run('tables', ['list', ...rest]),
   );
   const points = program.command('points').description('read points by id, delete points');
   leaf(

@@ -2,6 +2,7 @@ import type { CallOptions, Metadata, ServiceError } from '@grpc/grpc-js';
 import type * as pba from '../gen/vectoradmin/v1/analysis.js';
 import type { RunPerformanceTestRequest } from '../gen/vectoradmin/v1/probe.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
+import type * as provisioning from '../gen/vectoradmin/v1/provisioning.js';
 import type { Connection } from './connect.js';
 
 type Unary<Req, Res> = (
@@ -44,6 +45,11 @@ export function vectorAdminApi(connection: Connection) {
       call(connection, raw.describeCollections.bind(raw), r),
     deleteCollection: (r: pb.DeleteCollectionRequest) =>
       call(connection, raw.deleteCollection.bind(raw), r),
+    provisionTenant: (r: provisioning.ProvisionTenantRequest) =>
+      call(connection, raw.provisionTenant.bind(raw), r),
+    deprovisionTenant: (r: provisioning.DeprovisionTenantRequest) =>
+      call(connection, raw.deprovisionTenant.bind(raw), r),
+    listTables: (r: pb.ListTablesRequest) => call(connection, raw.listTables.bind(raw), r),
     upsert: (r: pb.UpsertRequest) => call(connection, raw.upsert.bind(raw), r),
     deletePoints: (r: pb.DeletePointsRequest) => call(connection, raw.deletePoints.bind(raw), r),
     getPoints: (r: pb.GetPointsRequest) => call(connection, raw.getPoints.bind(raw), r),

@@ -4,3 +4,5 @@ export { FIXED_SETTINGS, envSchema } from './schema.js';
 export { SERVICE_PROCESS_ENV, childEnvironment } from './child-env.js';
 export { bareHost, splitHostPort } from './address.js';
 export type { HostPort } from './address.js';
+export { BUILT_IN_TABLES, loadTableProfiles, tablesFileSchema } from './table-profiles.js';
+export type { TableProfileConfig, TableProfilesConfig } from './table-profiles.js';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { envSchema, type Env } from './schema.js';
+import { loadTableProfiles } from './table-profiles.js';
 
 /** Validated, frozen configuration shared by the service, consumer and CLI. */
 export type Config = DeepReadonly<z.output<typeof configSchema>>;
@@ -144,6 +145,7 @@ function build(e: Env, problems: string[]) {
             timeoutMs: e.PERFORMANCE_TEST_TIMEOUT_MS,
           },
         }),
+    tables: loadTableProfiles(e.VECTORADMIN_TABLES_FILE, e.QDRANT_DEFAULT_VECTOR_SIZE, problems),
     limits: {
       maxBatchPoints: e.VECTORADMIN_MAX_BATCH_POINTS,
       maxPayloadBytes: e.VECTORADMIN_MAX_PAYLOAD_BYTES,

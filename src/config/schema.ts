@@ -69,6 +69,8 @@ export const envSchema = z.object({
     .regex(/^[a-z0-9_-]{0,32}$/, 'must be 0-32 of a-z 0-9 _ -')
     .default('client_'),
   QDRANT_DEFAULT_VECTOR_SIZE: int(1, 65536).default(1536),
+  /** Table profile file (YAML or JSON); unset: the built-in profile (table-profiles.ts). */
+  VECTORADMIN_TABLES_FILE: z.string().optional(),
   VECTORADMIN_EVENTS: bool.default(true),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   NATS_CREDS: z.string().optional(),

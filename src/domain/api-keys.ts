@@ -71,6 +71,17 @@ export class ApiKeys {
     return requested;
   }
 
+  /**
+   * The tenant an operator-only call acts for (e.g. deprovisioning): the admin key and dev
+   * mode may name any; a tenant key is refused, even for its own tenant.
+   */
+  static operatorTenant(principal: Principal, requested: string, operation: string): string {
+    if (principal.kind === 'tenant') {
+      throw new VectorAdminError('permission_denied', `only the admin key may ${operation}`);
+    }
+    return ApiKeys.tenantFor(principal, requested);
+  }
+
   /** The validated ref of the table a request names, as its principal may use it. */
   static authorize(
     principal: Principal,

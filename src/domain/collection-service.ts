@@ -11,10 +11,27 @@ import {
 import { placementOf, type CollectionView, type Placement } from './placement.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { SharedTables } from './shared-tables.js';
+import { TableProfiles } from './table-profiles.js';
 import { Tenancy } from './types.js';
 import { tableInventory, type TableEntry } from './table-inventory.js';
 
 export type { CollectionView, Placement } from './placement.js';
+
+/** Optional settings of a CollectionService. */
+export interface CollectionServiceOptions {
+  /** The configs tables get when a call gives none; none by default. */
+  readonly profiles?: TableProfiles;
+  /** How long a cached placement is trusted. */
+  readonly placementTtlMs?: number;
+}
+
+/** What removing a tenant's table took away. */
+export interface TableRemoval {
+  /** The tenant's own collection was deleted. */
+  readonly own: boolean;
+  /** The tenant's membership of the table's shared collection (and its points) was removed. */
+  readonly shared: boolean;
+}
 
 /**
  * Collection lifecycle for tenants, with a cache of placements for the ingest path. A table is
@@ -26,14 +43,19 @@ export class CollectionService {
   /** Lifecycle calls of one tenant's table, one at a time (create, ensure, delete). */
   private readonly lifecycle = new KeyedQueue();
   private readonly shared: SharedTables;
+  private readonly placementTtlMs: number;
+  /** Table profiles: a create, ensure or auto-create that sets nothing takes its table's. */
+  readonly profiles: TableProfiles;
 
   constructor(
     private readonly store: VectorStore,
     readonly naming: CollectionNaming,
     readonly defaults: CollectionDefaults,
-    private readonly placementTtlMs = PLACEMENT_TTL_MS,
+    options: CollectionServiceOptions = {},
   ) {
     this.shared = new SharedTables(store, naming);
+    this.profiles = options.profiles ?? new TableProfiles();
+    this.placementTtlMs = options.placementTtlMs ?? PLACEMENT_TTL_MS;
   }
 
   /**
@@ -41,7 +63,8 @@ export class CollectionService {
    */
   create(ref: AuthorizedRef, request?: CollectionConfigRequest): Promise<CollectionView> {
     // Serialized per table: a create of each tenancy at once would otherwise both succeed.
-    return this.lifecycle.run(placementKey(ref), () => this.createNow(ref, request));
+    const asked = this.profiles.requestFor(ref.table, request);
+    return this.lifecycle.run(placementKey(ref), () => this.createNow(ref, asked));
   }
 
   private async createNow(
@@ -63,7 +86,8 @@ export class CollectionService {
     ref: AuthorizedRef,
     request?: CollectionConfigRequest,
   ): Promise<{ collection: CollectionView; created: boolean }> {
-    return this.lifecycle.run(placementKey(ref), () => this.ensureNow(ref, request));
+    const asked = this.profiles.requestFor(ref.table, request);
+    return this.lifecycle.run(placementKey(ref), () => this.ensureNow(ref, asked));
   }
 
   private async ensureNow(
@@ -129,17 +153,37 @@ export class CollectionService {
   }
 
   /** Deletes the tenant's table (its own collection, or its points of a shared one); false when there was none. */
-  delete(ref: CollectionRef): Promise<boolean> {
-    return this.lifecycle.run(placementKey(ref), () => this.deleteNow(ref));
+  async delete(ref: CollectionRef): Promise<boolean> {
+    const { own, shared } = await this.remove(ref);
+    return own || shared;
   }
 
-  private async deleteNow(ref: CollectionRef): Promise<boolean> {
+  /** Deletes the tenant's table in both tenancies, saying which it had. */
+  remove(ref: CollectionRef): Promise<TableRemoval> {
+    return this.lifecycle.run(placementKey(ref), () => this.removeNow(ref));
+  }
+
+  private async removeNow(ref: CollectionRef): Promise<TableRemoval> {
     this.placements.delete(placementKey(ref));
     const own = await this.store.deleteCollection(ref.name);
-    const left = await this.shared.leave(ref);
+    const shared = await this.shared.leave(ref);
     // Again: a write may have resolved the placement while the delete ran.
     this.placements.delete(placementKey(ref));
-    return own || left;
+    return { own, shared };
+  }
+
+  /**
+   * Every table the tenant has in either tenancy, sorted; unlike `list`, also memberships whose
+   * shared collection is gone, so that removing them all leaves nothing behind.
+   */
+  async tables(tenantId: string): Promise<string[]> {
+    const names = await this.store.listCollections(this.naming.tenantPrefix(tenantId));
+    const own = names.flatMap((name) => {
+      const ref = this.naming.parse(name);
+      return ref?.tenantId === tenantId ? [ref.table] : [];
+    });
+    const tables = new Set([...own, ...(await this.shared.registry.tables(tenantId))]);
+    return [...tables].sort();
   }
 
   /**

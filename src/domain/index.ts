@@ -55,10 +55,18 @@ export {
 export { MAX_HNSW_EF, validateSearchParams } from './search-params.js';
 export type { CollectionConfigRequest, CollectionDefaults } from './collection-config.js';
 export { CollectionService, notFound } from './collection-service.js';
-export type { CollectionView } from './collection-service.js';
 export { AnalysisSort, CollectionAnalysis, storageBytes } from './collection-analysis.js';
 export type { AnalysisPage, AnalysisQuery, AnalysisRow } from './collection-analysis.js';
 export type { TableEntry } from './table-inventory.js';
+export type {
+  CollectionServiceOptions,
+  CollectionView,
+  TableRemoval,
+} from './collection-service.js';
+export { TableProfiles } from './table-profiles.js';
+export type { TableProfile } from './table-profiles.js';
+export { ProvisionOutcome, TenantProvisioning } from './tenant-provisioning.js';
+export type { RemovedTable, TableProvision, TenantGrant } from './tenant-provisioning.js';
 export { PointService } from './point-service.js';
 export type { PointLimits, UpsertOutcome } from './point-service.js';
 export type { LogFields, Logger } from './logger.js';

@@ -83,7 +83,13 @@ export class PointService {
       return rejected([{ index: 0, field: 'table', message: err.message }], 0, '');
     }
     const { vectorSize } = placement.config;
-    const checked = validateBatch(ref.tenantId, ref.table, inputs, vectorSize, this.limits);
+    const checked = validateBatch(
+      ref.tenantId,
+      ref.table,
+      inputs,
+      vectorSize,
+      this.limitsFor(ref.table),
+    );
     if (!checked.ok) return rejected(checked.errors, vectorSize, placement.name);
     try {
       await this.write(ref, placement, checked.points);
@@ -112,6 +118,12 @@ export class PointService {
       payloadBytes: checked.payloadBytes,
       collection: placement.name,
     };
+  }
+
+  // A table's profile may set its own payload limit in place of the service-wide one.
+  private limitsFor(table: string): BatchLimits {
+    const maxPayloadBytes = this.collections.profiles.get(table)?.maxPayloadBytes;
+    return maxPayloadBytes === undefined ? this.limits : { ...this.limits, maxPayloadBytes };
   }
 
   /** Deletes points by ids and/or filter; invalid_argument when neither is given. */

@@ -82,6 +82,22 @@ describe('cli help', () => {
       ['admin', 'collections', '--help'],
       [/--sort/, /--page-size/, /--page-token/, /--json/, /VECTORADMIN_API_KEY/],
     ],
+    [
+      ['tenants', 'provision', '--help'],
+      [/--tenant/, /--json/, /VECTORADMIN_API_KEY/],
+    ],
+    [
+      ['tenants', 'describe', '--help'],
+      [/--tenant/, /--json/],
+    ],
+    [
+      ['tenants', 'deprovision', '--help'],
+      [/admin key/, /--json/],
+    ],
+    [
+      ['tables', 'list', '--help'],
+      [/profiles/, /--json/],
+    ],
   ];
   for (const [args, expected] of helps) {
     test(`cli help - ${args.join(' ')} prints its flags and exits 0`, async () => {

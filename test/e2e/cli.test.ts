@@ -328,6 +328,56 @@ describe('cli', () => {
     assert.equal('code' in noTenant ? noTenant.code : 0, 1);
     assert.match(noTenant.stderr, /tenant_id: .*pass --tenant T, or use the tenant's own key/);
   });
+
+  test('cli - tenants provision, describe and deprovision, and tables list, as tables and JSON', async () => {
+    const tables = await cli(['tables', 'list', '--json']);
+    assert.equal(tables.code, 0);
+    const profiles = JSON.parse(tables.stdout) as { table: string; config: { distance: string } }[];
+    assert.deepEqual(
+      profiles.map((p) => p.table),
+      ['projects', 'pull_requests', 'users', 'work_items'],
+    );
+    assert.equal(profiles[0]?.config.distance, 'DISTANCE_COSINE', '--json prints enum names');
+    assert.match(
+      (await cli(['tables', 'list'])).stdout,
+      /work_items\s+1536\s+cosine\s+collection_per_tenant/,
+    );
+
+    const provisioned = await cli(['tenants', 'provision', '--json']);
+    assert.equal(provisioned.code, 0);
+    const outcomes = JSON.parse(provisioned.stdout) as { tables: { outcome: string }[] };
+    assert.deepEqual(
+      outcomes.tables.map((t) => t.outcome),
+      Array(4).fill('PROVISION_OUTCOME_CREATED'),
+    );
+    assert.match(
+      (await cli(['tenants', 'provision'])).stdout,
+      new RegExp(`users\\s+already_present\\s+client_${tenant}_users`),
+    );
+    assert.match(
+      (await cli(['tenants', 'describe'])).stdout,
+      new RegExp(`work_items\\s+present\\s+client_${tenant}_work_items\\s+1536\\s+cosine`),
+    );
+
+    const denied = await cli(['tenants', 'deprovision']);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr ?? '', /only the admin key/);
+    const removed = await run(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'tenants', 'deprovision', '--tenant', tenant, '--json'],
+      {
+        env: {
+          ...process.env,
+          VECTORADMIN_EVENTS: 'off',
+          VECTORADMIN_API_KEY: ADMIN_KEY,
+          VECTORADMIN_GRPC_ADDR: stack.address,
+        },
+      },
+    );
+    const answer = JSON.parse(removed.stdout) as { removed: { table: string }[] };
+    assert.ok(answer.removed.some((r) => r.table === 'work_items'));
+    assert.match((await cli(['tenants', 'describe'])).stdout, /work_items\s+missing/);
+  });
 });
 
 test('cli - probe run prints each step, --json in the plan shape; a tenant key is refused, exit 1', async () => {

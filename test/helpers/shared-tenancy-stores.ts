@@ -11,8 +11,11 @@ export interface StoreUnderTest extends AsyncDisposable {
   readonly kind: 'embedded' | 'qdrant';
   /** The Qdrant spec peer (qdrant only): every request is checked against Qdrant's spec. */
   readonly peer: QdrantSpecPeer | undefined;
-  /** Starts a service on this store; a second start after `stop` sees the same data (restart). */
-  start(tenants: readonly string[]): Promise<TestStack>;
+  /**
+   * Starts a service on this store, with `extraEnv` (e.g. a table profile file); a second
+   * start after `stop` sees the same data (restart).
+   */
+  start(tenants: readonly string[], extraEnv?: Record<string, string>): Promise<TestStack>;
 }
 
 /** The stores to run against: embedded LanceDB, and Qdrant played by the spec peer. */
@@ -27,7 +30,8 @@ export async function storeUnderTest(kind: StoreUnderTest['kind']): Promise<Stor
   return {
     kind,
     peer,
-    start: (tenants) => startTestStack({ tenants, dataDir, env }),
+    start: (tenants, extraEnv = {}) =>
+      startTestStack({ tenants, dataDir, env: { ...env, ...extraEnv } }),
     [Symbol.asyncDispose]: async () => {
       await peer?.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -66,7 +66,9 @@ test('collection lifecycle - a shared table joined again starts empty, whatever 
 
 test('collection lifecycle - a placement cached by one replica follows what another replica changed', async () => {
   await withService(async (replicaB, store) => {
-    const replicaA = new CollectionService(store, new CollectionNaming('client_'), DEFAULTS, 50);
+    const replicaA = new CollectionService(store, new CollectionNaming('client_'), DEFAULTS, {
+      placementTtlMs: 50,
+    });
     const ref = operatorRef(replicaA, 'acme', 'docs');
     await replicaA.create(operatorRef(replicaA, 'acme', 'docs'), { vectorSize: 3 });
     assert.equal((await replicaA.placementForWrite(ref, undefined)).config.vectorSize, 3);
