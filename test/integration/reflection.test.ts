@@ -136,6 +136,7 @@ for (const version of ['v1', 'v1alpha'] as const) {
         'health/v1/health.proto',
         'vectoradmin/v1/analysis.proto',
         'vectoradmin/v1/probe.proto',
+        'vectoradmin/v1/provisioning.proto',
         'vectoradmin/v1/vectoradmin.proto',
       ]);
       const contract = files.find((f) => f.name === 'vectoradmin/v1/vectoradmin.proto');
@@ -143,6 +144,7 @@ for (const version of ['v1', 'v1alpha'] as const) {
         'google/protobuf/struct.proto',
         'vectoradmin/v1/analysis.proto',
         'vectoradmin/v1/probe.proto',
+        'vectoradmin/v1/provisioning.proto',
       ]);
       const collection = contract?.messageType.find((m) => m.name === 'Collection');
       assert.ok(
