@@ -183,12 +183,39 @@ test(
         return stdout;
       };
       assert.match(await sh('vector-admin --help'), /Usage: vector-admin/);
+      // Checked right after the README's delete line: later lines (tenants deprovision) remove
+      // the tenant's collections.
+      const afterDelete = async (): Promise<void> => {
+        assert.equal(
+          (await sh('vector-admin count --tenant acme --table work_items')).trim(),
+          '3',
+          'points delete removed WI-0 and WI-1',
+        );
+
+        // The Python route: the README's protoc line, run in the checkout, then one call.
+        await run('/bin/sh', ['-c', protoc], { cwd: clone, timeout: 60_000 });
+        const python = [
+          'import sys, grpc',
+          'from vectoradmin.v1 import vectoradmin_pb2 as pb, vectoradmin_pb2_grpc as rpc',
+          'stub = rpc.VectorAdminStub(grpc.insecure_channel(sys.argv[1]))',
+          "c = stub.GetCollection(pb.GetCollectionRequest(tenant_id='acme', table='work_items'))",
+          'print(c.name, c.points_count)',
+        ].join('\n');
+        const { stdout: pyOut } = await run('/usr/bin/python3', ['-B', '-c', python, address], {
+          cwd: clone,
+          timeout: 60_000,
+        });
+        assert.equal(pyOut.trim(), 'client_acme_work_items 3');
+      };
       const outputs = new Map<string, string>();
       for (const line of cliLines) {
-        const words = commandWords(line);
-        assert.match(await sh(`vector-admin ${words.join(' ')} --help`), /usage: /i, line);
-        if (!NOT_RUN.test(line)) outputs.set(words.join(' '), await sh(line));
+        const words = commandWords(line).join(' ');
+        assert.match(await sh(`vector-admin ${words} --help`), /usage: /i, line);
+        if (NOT_RUN.test(line)) continue;
+        outputs.set(words, await sh(line));
+        if (words === 'points delete') await afterDelete();
       }
+      assert.ok(outputs.has('points delete'), "the README's points delete line ran");
       assert.match(
         outputs.get('collections list') ?? '',
         /work_items\s+client_acme_work_items\s+1536/,
@@ -206,27 +233,6 @@ test(
         ['WI-0', 42],
         'ids as written',
       );
-      assert.equal(
-        (await sh('vector-admin count --tenant acme --table work_items')).trim(),
-        '3',
-        'points delete removed WI-0 and WI-1',
-      );
-
-      // The Python route: the README's protoc line, run in the checkout, then one call.
-      await run('/bin/sh', ['-c', protoc], { cwd: clone, timeout: 60_000 });
-      const python = [
-        'import sys, grpc',
-        'from vectoradmin.v1 import vectoradmin_pb2 as pb, vectoradmin_pb2_grpc as rpc',
-        'stub = rpc.VectorAdminStub(grpc.insecure_channel(sys.argv[1]))',
-        "c = stub.GetCollection(pb.GetCollectionRequest(tenant_id='acme', table='work_items'))",
-        'print(c.name, c.points_count)',
-      ].join('\n');
-      const { stdout: pyOut } = await run('/usr/bin/python3', ['-B', '-c', python, address], {
-        cwd: clone,
-        timeout: 60_000,
-      });
-      assert.equal(pyOut.trim(), 'client_acme_work_items 3');
-
       // The dashboard shows what was done, under the tenant's filter (all: cumulative rows too).
       let shown: string[] = [];
       const seen = await waitFor(
