@@ -7,6 +7,7 @@ import { serveMain } from '../main-server.js';
 import { statusDetails } from '../client/index.js';
 import { UsageError, type CliCommand } from './args.js';
 import { adminCommand } from './admin-command.js';
+import { callErrorText } from './call-error.js';
 import { collectionsCommand } from './collections-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { JsonlError } from './jsonl-points.js';
@@ -62,14 +63,8 @@ async function runCommand(command: CliCommand, argv: string[]): Promise<void> {
       process.exitCode = 2;
     } else if (typeof (err as Partial<ServiceError>).code === 'number') {
       const e = err as ServiceError;
-      const fields = statusDetails(e).fieldViolations.map((v) =>
-        v.field === 'tenant_id'
-          ? `${v.field}: ${v.message}: pass --tenant T, or use the tenant's own key (--key or VECTORADMIN_API_KEY)`
-          : `${v.field}: ${v.message}`,
-      );
-      process.stderr.write(
-        `error: ${e.details || e.message}${fields.length > 0 ? `\n  ${fields.join('\n  ')}` : ''}\n`,
-      );
+      const text = callErrorText(e.details || e.message, statusDetails(e).fieldViolations);
+      process.stderr.write(`${text}\n`);
       process.exitCode = 1;
     } else throw err;
   }

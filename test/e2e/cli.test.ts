@@ -22,11 +22,11 @@ describe('cli', () => {
   const tenant = uniqueName('cli');
   let stack: TestStack;
   let dir: string;
-  const cli = async (args: string[]) => {
+  const cli = async (args: string[], key = tenantKey(tenant)) => {
     try {
       const { stdout } = await run(
         process.execPath,
-        ['--import', 'tsx', CLI, ...args, '--address', stack.address, '--key', tenantKey(tenant)],
+        ['--import', 'tsx', CLI, ...args, '--address', stack.address, '--key', key],
         {
           env: { ...process.env, VECTORADMIN_EVENTS: 'off' },
         },
@@ -78,6 +78,25 @@ describe('cli', () => {
     const bad = await cli(['collections', 'get', '--table', 'Bad.Name']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr ?? '', /field-violation|table:/);
+  });
+
+  test('cli - a failed call prints each problem once, with its hint', async () => {
+    const table = uniqueTable('cli_err');
+    const ensure = ['collections', 'ensure', '--table', table, '--size', '4'];
+    assert.equal((await cli(ensure)).code, 0);
+    const search = await cli(['search', '--table', table, '--vector', '[0.1,0.2]']);
+    assert.equal(search.code, 1);
+    assert.deepEqual(search.stderr?.trimEnd().split('\n'), [
+      'error: vector: has 2 dimensions, the collection has 4',
+    ]);
+    const list = await cli(['collections', 'list'], ADMIN_KEY);
+    assert.equal(list.code, 1);
+    const lines = list.stderr?.trimEnd().split('\n') ?? [];
+    assert.equal(lines.length, 1, list.stderr);
+    assert.match(
+      lines[0] ?? '',
+      /^error: tenant_id: .*: pass --tenant T, or use the tenant's own key/,
+    );
   });
 
   test('cli - ingest streams a JSONL file, resumes from its checkpoint, and search/count read it back', async () => {
