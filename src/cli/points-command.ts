@@ -87,7 +87,12 @@ const deletePoints: CliCommand = async (argv, config, out) => {
   await withApi(config, values, (api) =>
     api.deletePoints({ tenantId: values.tenant, table, ids, filter }),
   );
-  out(values.json ? toJson({ deleted: true, ids: ids.length }) : 'deleted');
+  // DeletePoints answers no count: say what was asked, never a number that reads as deleted.
+  out(
+    values.json
+      ? toJson({ deleteRequested: true, idsGiven: ids.length, filter: filter !== undefined })
+      : deleteRequestText(ids.length, filter !== undefined),
+  );
 };
 
 /** `points get --table T --id X [--id Y]... [--with-vectors]`: ids not stored are left out. */
@@ -117,5 +122,29 @@ const getPoints: CliCommand = async (argv, config, out) => {
       ]),
     ),
   );
-  if (rows.length < ids.length) out(`${ids.length - rows.length} not found`);
+  const missing = missingIds(ids, points);
+  if (missing.length > 0) out(`not found: ${missing.join(', ')}`);
 };
+
+/** What a delete asked for, e.g. "delete requested for 2 ids and the filter". */
+export function deleteRequestText(idCount: number, withFilter: boolean): string {
+  const parts = [
+    ...(idCount > 0 ? [`${idCount} ${idCount === 1 ? 'id' : 'ids'}`] : []),
+    ...(withFilter ? ['the filter'] : []),
+  ];
+  return `delete requested for ${parts.join(' and ')} (ids not stored are skipped)`;
+}
+
+/** The asked ids, as typed back, that GetPoints left out (repeats named once). */
+export function missingIds(
+  asked: readonly pb.PointId[],
+  found: readonly pb.RetrievedPoint[],
+): string[] {
+  // UUIDs may come back in another case; record ids and numbers come back as written.
+  const key = (id: pb.PointId | undefined) =>
+    `${id?.kind?.$case}:${String(plainId(id))}`.toLowerCase();
+  const stored = new Set(found.map((p) => key(p.id)));
+  const missing = new Map<string, string>();
+  for (const id of asked) if (!stored.has(key(id))) missing.set(key(id), String(plainId(id)));
+  return [...missing.values()];
+}

@@ -182,10 +182,24 @@ describe('cli', () => {
     assert.equal((await cli(['ingest', file, '--table', table, '--size', '2'])).code, 0);
     const byId = await cli(['points', 'delete', '--table', table, '--ids', 'WI-0,WI-1']);
     assert.equal(byId.code, 0, byId.stderr);
+    assert.match(byId.stdout, /^delete requested for 2 ids \(ids not stored are skipped\)$/m);
     assert.equal((await cli(['count', '--table', table])).stdout.trim(), '2');
     const filter = '{"must":[{"key":"n","match":3}]}';
-    const byFilter = await cli(['points', 'delete', '--table', table, '--filter', filter]);
+    const byFilter = await cli([
+      'points',
+      'delete',
+      '--table',
+      table,
+      '--filter',
+      filter,
+      '--json',
+    ]);
     assert.equal(byFilter.code, 0, byFilter.stderr);
+    assert.deepEqual(
+      JSON.parse(byFilter.stdout),
+      { deleteRequested: true, idsGiven: 0, filter: true },
+      'no field reads as "0 deleted"',
+    );
     assert.equal((await cli(['count', '--table', table])).stdout.trim(), '1');
     const neither = await cli(['points', 'delete', '--table', table]);
     assert.equal(neither.code, 2);
@@ -233,7 +247,7 @@ describe('cli', () => {
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /^ID\s+PAYLOAD\n/);
     assert.match(shown.stdout, /\nWI-1\s+\{"n":1\}\n/);
-    assert.match(shown.stdout, /1 not found/);
+    assert.match(shown.stdout, /\nnot found: nope$/m, 'the missing id is named');
     const hits = await cli([
       'search',
       '--table',
