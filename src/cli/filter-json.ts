@@ -1,9 +1,18 @@
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import { UsageError } from './args.js';
 
-type JsonCondition = { key: string; match?: string | number | boolean; range?: pb.Range };
+type MatchValue = string | number | boolean;
+type JsonCondition = {
+  key: string;
+  match?: MatchValue | Record<string, unknown>;
+  range?: pb.Range;
+};
 
-/** A filter from CLI JSON: `{"must":[{"key":"status","match":"open"},{"key":"n","range":{"gte":1}}]}`. */
+/**
+ * A filter from CLI JSON in Qdrant's shape, `{"must":[{"key":"state","match":{"value":"open"}},
+ * {"key":"n","range":{"gte":1}}]}`, or with the short form `"match":"open"`. The service matches
+ * one keyword, integer or boolean, so Qdrant's `any`/`except`/`text` are refused by name.
+ */
 export function filterFromJson(text: string | undefined): pb.Filter | undefined {
   if (text === undefined) return undefined;
   let parsed: { must?: JsonCondition[]; should?: JsonCondition[]; must_not?: JsonCondition[] };
@@ -21,7 +30,7 @@ export function filterFromJson(text: string | undefined): pb.Filter | undefined 
 
 function condition(c: JsonCondition): pb.Condition {
   if (c.range !== undefined) return { key: c.key, condition: { $case: 'range', value: c.range } };
-  const m = c.match;
+  const m = matchValue(c);
   if (typeof m === 'string')
     return {
       key: c.key,
@@ -39,6 +48,19 @@ function condition(c: JsonCondition): pb.Condition {
     };
   }
   throw new UsageError(
-    `--filter condition on "${c.key}" needs match (string, integer, boolean) or range`,
+    `--filter condition on "${c.key}" needs match (a string, integer or boolean, or {"value": one}) or range`,
   );
+}
+
+// The short form's value, or Qdrant's `{"value": v}`.
+function matchValue(c: JsonCondition): unknown {
+  const m = c.match;
+  if (m === null || typeof m !== 'object') return m;
+  if ('value' in m) return m.value;
+  const kind = Object.keys(m)[0];
+  if (kind !== undefined)
+    throw new UsageError(
+      `--filter condition on "${c.key}": match.${kind} is not supported; this service matches one value ({"value": v})`,
+    );
+  return undefined;
 }
