@@ -106,7 +106,8 @@ export class PerformanceProbe {
         if (settings === undefined)
           throw new VectorAdminError(
             'failed_precondition',
-            'PERFORMANCE_TEST_TENANT_ID is not set: the probe has no tenant to run on',
+            // Said from the service's side: callers tend to set it in their own shell.
+            "the service's PERFORMANCE_TEST_TENANT_ID is not set, so the probe has no tenant to run on: set it where the service starts (e.g. PERFORMANCE_TEST_TENANT_ID=perf npm start) and restart the service",
           );
         return { ...this.naming.ref(settings.tenantId, PROBE_TABLE), settings };
       },

@@ -79,7 +79,8 @@ describe('performance probe', () => {
     await using stack = await startTestStack({ tenants: [uniqueName('none')] });
     await assert.rejects(stack.api().runPerformanceTest(), (err: ServiceError) => {
       assert.equal(err.code, status.FAILED_PRECONDITION);
-      assert.match(err.details, /PERFORMANCE_TEST_TENANT_ID/);
+      assert.match(err.details, /the service's PERFORMANCE_TEST_TENANT_ID is not set/);
+      assert.match(err.details, /set it where the service starts .* and restart the service/);
       return true;
     });
   });
