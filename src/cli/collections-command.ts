@@ -1,7 +1,5 @@
 import {
-  Collection as CollectionMessage,
   Distance,
-  EnsureCollectionResponse,
   distanceFromJSON,
   distanceToJSON,
   type Collection,
@@ -10,7 +8,7 @@ import {
 import { CLIENT_OPTIONS, UsageError, parse, positiveInt, required } from './args.js';
 import type { CliCommand } from './args.js';
 import { withApi } from './client-options.js';
-import { formatTable, toJson } from './format.js';
+import { collectionJson, formatTable, toJson } from './format.js';
 
 /** The command's flags (also what its --help lists). */
 export const COLLECTION_OPTIONS = {
@@ -27,11 +25,7 @@ export const collectionsCommand: CliCommand = async (argv, config, out) => {
   const action = positionals[0];
   const tenantId = values.tenant;
   const show = (collections: Collection[]) =>
-    out(
-      values.json
-        ? toJson(collections.map((c) => CollectionMessage.toJSON(c)))
-        : collectionTable(collections),
-    );
+    out(values.json ? toJson(collections.map(collectionJson)) : collectionTable(collections));
   await withApi(config, values, async (api) => {
     switch (action) {
       case 'create':
@@ -49,7 +43,13 @@ export const collectionsCommand: CliCommand = async (argv, config, out) => {
           table: required(values.table, 'table'),
           config: collectionConfigFromFlags(values),
         });
-        if (values.json) out(toJson(EnsureCollectionResponse.toJSON({ collection, created })));
+        if (values.json)
+          out(
+            toJson({
+              collection: collection === undefined ? undefined : collectionJson(collection),
+              created,
+            }),
+          );
         else
           out(
             `${created ? 'created' : 'already present'}\n${collectionTable(collection === undefined ? [] : [collection])}`,

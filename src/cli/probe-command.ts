@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import type { RunPerformanceTestResponse } from '../gen/vectoradmin/v1/probe.js';
 import { UsageError, parse } from './args.js';
 import { clientOptions } from './client-options.js';
-import { formatTable, toJson } from './format.js';
+import { formatTable, jsonInt, toJson } from './format.js';
 
 /** The command's flags (also what its --help lists): no tenant, the probe has its own. */
 export const PROBE_OPTIONS = {
@@ -45,8 +45,8 @@ function planShape(run: RunPerformanceTestResponse) {
       test_name: r.testName,
       success: r.success,
       duration: r.duration,
-      records_processed: r.recordsProcessed,
-      vectors_created: r.vectorsCreated,
+      records_processed: jsonInt(r.recordsProcessed),
+      vectors_created: jsonInt(r.vectorsCreated),
       errors: r.errors,
       metrics: r.metrics,
     })),

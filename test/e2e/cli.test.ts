@@ -70,6 +70,15 @@ describe('cli', () => {
       'DISTANCE_DOT',
       '--json prints enum names',
     );
+    const listedJson = JSON.parse((await cli(['collections', 'list', '--json'])).stdout) as {
+      table: string;
+      pointsCount: unknown;
+    }[];
+    assert.deepEqual(
+      listedJson.filter((c) => c.table === table).map((c) => c.pointsCount),
+      [0],
+      'an empty collection prints pointsCount 0, a number',
+    );
     const listed = await cli(['collections', 'list']);
     assert.match(
       listed.stdout,
@@ -437,7 +446,12 @@ test('cli - probe run prints each step, --json in the plan shape; a tenant key i
   const json = await probe(ADMIN_KEY, '--json');
   const parsed = JSON.parse(json.stdout) as {
     success: boolean;
-    results: { test_name: string; vectors_created: string; metrics: object }[];
+    results: {
+      test_name: string;
+      vectors_created: unknown;
+      records_processed: unknown;
+      metrics: object;
+    }[];
   };
   assert.equal(parsed.success, true);
   const upsert = parsed.results.find((r) => r.test_name === 'upsert');
@@ -450,7 +464,8 @@ test('cli - probe run prints each step, --json in the plan shape; a tenant key i
     'test_name',
     'vectors_created',
   ]);
-  assert.equal(upsert?.vectors_created, '50');
+  assert.equal(upsert?.vectors_created, 50, 'int64 counts print as numbers');
+  assert.equal(upsert?.records_processed, 50);
   const refused = await probe(tenantKey(probeTenant));
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /admin key/);
