@@ -470,3 +470,18 @@ test('cli - probe run prints each step, --json in the plan shape; a tenant key i
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /admin key/);
 });
+
+test('cli - summary without consumer state names the path it read and VECTORADMIN_DATA_DIR', async () => {
+  const empty = await mkdtemp(path.join(tmpdir(), 'vectoradmin-summary-'));
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, 'summary'], {
+      env: { ...process.env, VECTORADMIN_EVENTS: 'off', VECTORADMIN_DATA_DIR: empty },
+    });
+    assert.equal(stdout.trim(), 'no summaries yet');
+    const checkpoint = path.join(empty, 'consumer');
+    assert.ok(stderr.includes(`no consumer state at ${checkpoint}${path.sep}`), stderr);
+    assert.match(stderr, /set it to the data dir of the service or consumer that ran/);
+  } finally {
+    await rm(empty, { recursive: true, force: true });
+  }
+});
