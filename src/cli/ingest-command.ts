@@ -11,6 +11,7 @@ import type { CollectionConfig } from '../gen/vectoradmin/v1/vectoradmin.js';
 import { UsageError, parse, positiveInt, required } from './args.js';
 import type { CliCommand } from './args.js';
 import { clientOptions } from './client-options.js';
+import { batchRejection } from './batch-rejection.js';
 import { COLLECTION_OPTIONS, collectionConfigFromFlags } from './collections-command.js';
 import { toJson } from './format.js';
 import { JsonlError, countLines, jsonlBatches } from './jsonl-points.js';
@@ -63,13 +64,19 @@ export const ingestCommand: CliCommand = async (argv, config, out) => {
     // Before streaming: an unknown collection, a refused key or tenant would fail every batch
     // alike, and the collection's size lets each bad vector be reported by its line.
     const vectorSize = await collectionVectorSize(connection, values.tenant, table, autoCreate);
-    const total = await countLines(file);
-    const progress = new Progress('points', total);
-    progress.advance(skip);
+    // A progress line only for a person watching: piped or logged output gets the totals alone.
+    const progress =
+      process.stdout.isTTY && process.stderr.isTTY
+        ? new Progress('lines', await countLines(file))
+        : undefined;
+    progress?.advance(skip);
+    const started = performance.now();
     let rejected = 0;
+    let droppedWithBatch = 0;
     const report = (where: string, reason: string) => process.stderr.write(`${where}: ${reason}\n`);
     const reject = (where: string, reason: string) => {
       rejected += 1;
+      progress?.advance(1);
       report(where, reason);
     };
     const linesOf = new WeakMap<StreamBatch, number[]>();
@@ -96,12 +103,15 @@ export const ingestCommand: CliCommand = async (argv, config, out) => {
     const result = await streamUpserts(connection, batches(), {
       window: positiveInt(values.window, 'window', 8),
       onAck: (ack, batch) => {
-        progress.advance(batch.points.length);
+        progress?.advance(batch.points.length);
         const lines = linesOf.get(batch) ?? [];
-        for (const e of ack.errors)
-          report(`${file}:${lines[e.index] ?? '?'}`, `${e.field}: ${e.message}`);
         // A rejected batch is rejected whole: its good points were not written either.
-        if (ack.errors.length > 0) rejected += batch.points.length;
+        if (ack.errors.length > 0) {
+          const reports = batchRejection(file, lines, ack.errors);
+          for (const r of reports) report(r.where, r.reason);
+          rejected += batch.points.length;
+          droppedWithBatch += reports.length - ack.errors.length;
+        }
         if (Date.now() - lastSave > 1000) {
           lastSave = Date.now();
           const ackedLines = lines.at(-1) ?? 0;
@@ -111,7 +121,7 @@ export const ingestCommand: CliCommand = async (argv, config, out) => {
         }
       },
     });
-    progress.finish();
+    progress?.finish();
     await saving;
     await rm(checkpointFile, { force: true });
     const summary = {
@@ -121,14 +131,17 @@ export const ingestCommand: CliCommand = async (argv, config, out) => {
       batches: result.batches,
       upserted: result.upserted,
       rejected,
+      droppedWithBatch,
       rejectedBatches: result.rejected.length,
       reconnects: result.reconnects,
-      pointsPerSecond: Math.round(progress.rate()),
+      pointsPerSecond: Math.round(result.upserted / ((performance.now() - started) / 1000)),
     };
     out(
       values.json
         ? toJson(summary)
-        : `${summary.upserted} written, ${rejected} rejected; re-running is safe`,
+        : `${summary.upserted} written, ${rejected} rejected${
+            droppedWithBatch > 0 ? ` (${droppedWithBatch} good, dropped with their batch)` : ''
+          }; re-running is safe`,
     );
     if (rejected > 0) process.exitCode = 1;
   } finally {

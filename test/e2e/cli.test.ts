@@ -349,8 +349,39 @@ describe('cli', () => {
     await writeFile(nan, '{"id":1,"vector":[1,2,3]}\n{"id":2,"vector":[1,1e39,3]}\n');
     const rejected = await cli(['ingest', nan, '--table', table]);
     assert.equal(rejected.code, 1);
-    assert.match(rejected.stderr ?? '', /nan\.jsonl:2: points\[1\]\.vector: /);
-    assert.match(rejected.stdout, /^0 written, 2 rejected; re-running is safe$/m);
+    assert.match(rejected.stderr ?? '', /nan\.jsonl:2: vector: /);
+    assert.match(
+      rejected.stderr ?? '',
+      /nan\.jsonl:1: not written: its batch had errors on line 2/,
+    );
+    assert.match(
+      rejected.stdout,
+      /^0 written, 2 rejected \(1 good, dropped with their batch\); re-running is safe$/m,
+    );
+  });
+
+  test('cli - ingest reports every error by file line, the good lines of a rejected batch, and no progress when piped', async () => {
+    const table = uniqueTable('mixed');
+    assert.equal((await cli(['collections', 'ensure', '--table', table, '--size', '2'])).code, 0);
+    const file = path.join(dir, 'mixed.jsonl');
+    const lines = [
+      '{"id":1,"vector":[1,2]}',
+      '{"id":2,"vector":[1,2,3]}',
+      'not json',
+      '{"id":4,"vector":[1,2],"payload":{"_va_x":1}}',
+    ];
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const result = await cli(['ingest', file, '--table', table]);
+    assert.equal(result.code, 1);
+    const stderr = (result.stderr ?? '').trimEnd().split('\n');
+    assert.equal(stderr.length, 4, `one line per file line, no progress line: ${stderr.join('|')}`);
+    for (const line of stderr) assert.match(line, /^\S*mixed\.jsonl:\d: /, 'each names file:line');
+    assert.match(stderr.join('\n'), /mixed\.jsonl:4: payload\._va_x: /);
+    assert.match(stderr.join('\n'), /mixed\.jsonl:1: not written: its batch had errors on line 4/);
+    assert.match(
+      result.stdout,
+      /^0 written, 4 rejected \(1 good, dropped with their batch\); re-running is safe$/m,
+    );
   });
 
   test('cli - ingest stops at once on what would fail every batch, in one line', async () => {
