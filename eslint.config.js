@@ -19,7 +19,7 @@ const sdkPackages = [
  */
 export const ARCHITECTURE = {
   domain: [],
-  config: [],
+  config: ['domain'],
   gen: [],
   wire: ['domain'],
   logging: ['domain'],

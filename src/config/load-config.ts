@@ -1,3 +1,4 @@
+import { TENANT_ID } from '../domain/naming.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -189,7 +190,7 @@ function build(e: Env, problems: string[]) {
   };
 }
 
-const tenantKeyPair = z.tuple([z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/), z.string().min(16)]);
+const tenantKeyPair = z.tuple([z.string().regex(TENANT_ID), z.string().min(16)]);
 
 // `tenant:key` pairs, comma- or newline-separated, from the variable and the keys file.
 function parseKeys(e: Env, problems: string[]): Map<string, string> {

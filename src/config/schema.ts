@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TENANT_ID } from '../domain/naming.js';
 
 const bool = z
   .enum(['on', 'off', 'true', 'false', '1', '0'])
@@ -104,7 +105,7 @@ export const envSchema = z.object({
   /** The tenant whose own collection the performance probe writes, searches and deletes. */
   PERFORMANCE_TEST_TENANT_ID: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a tenant id: 1-63 of a-z 0-9 -')
+    .regex(TENANT_ID, 'must be a tenant id: 1-63 of a-z 0-9 -')
     .optional(),
   /** Run the probe on a schedule (RunPerformanceTest works on demand either way). */
   PERFORMANCE_TEST_ENABLED: bool.default(false),

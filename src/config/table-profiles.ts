@@ -2,13 +2,11 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 
-// Twins of domain/naming.ts (TABLE) and domain/collection-config.ts (PAYLOAD_INDEX_KEY,
-// MAX_PAYLOAD_INDEXES, the reserved "_va_" prefix): config imports nothing, and a profile
-// file is checked here, at start-up, with every problem reported at once.
-const TABLE = /^[a-z][a-z0-9_]{0,62}$/;
-const PAYLOAD_INDEX_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-const MAX_PAYLOAD_INDEXES = 16;
-const RESERVED_KEY_PREFIX = '_va_';
+// The domain's own rules, checked here at start-up so that every problem of a profile file is
+// reported at once.
+import { MAX_PAYLOAD_INDEXES, PAYLOAD_INDEX_KEY } from '../domain/collection-config.js';
+import { TABLE } from '../domain/naming.js';
+import { RESERVED_KEY_PREFIX } from '../domain/shared-points.js';
 
 // Says "is required" for a missing field rather than "expected number, received undefined".
 const required = (issue: { input?: unknown }) =>

@@ -14,7 +14,7 @@ export const MAX_PAYLOAD_INDEXES = 16;
  * A top-level payload key: a letter or underscore, then letters, digits and underscores. No
  * dots or brackets (those address nested values), and a name every store can use as a column.
  */
-const PAYLOAD_INDEX_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export const PAYLOAD_INDEX_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
  * A requested config: unset vector size (0) and distance fall back to defaults; unset tenancy

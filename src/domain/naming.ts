@@ -3,8 +3,8 @@ import { VectorAdminError } from './errors.js';
 // Tenant ids have no underscore, so the first underscore after the prefix always ends the
 // tenant: `{prefix}{tenant}_{table}` is injective (tenant `1_a` + table `b` cannot exist
 // beside tenant `1` + table `a_b`). Both are valid NATS subject tokens and Qdrant names.
-const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const TABLE = /^[a-z][a-z0-9_]{0,62}$/;
+export const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const TABLE = /^[a-z][a-z0-9_]{0,62}$/;
 const PREFIX = /^[a-z0-9_-]{0,32}$/;
 // These would alias the metrics consumer's subjects `vectoradmin.v1.summaries.*` and
 // `vectoradmin.v1.alerts` (see events/subjects.ts), e.g. under a per-tenant NATS permission.
