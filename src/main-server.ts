@@ -14,7 +14,12 @@ import {
 import { DisabledEventBus, SummaryActivityFeed, createNatsEventBus } from './events/index.js';
 import { JsonLogger } from './logging/index.js';
 import { announceReady, exitOnSignals } from './processes/index.js';
-import { DEFAULT_CACHE_BYTES, createEmbeddedVectorStore, openQdrantStore } from './stores/index.js';
+import {
+  DEFAULT_CACHE_BYTES,
+  createEmbeddedVectorStore,
+  openQdrantStore,
+  type EmbeddedVectorStoreOptions,
+} from './stores/index.js';
 
 /** A running VectorAdmin service; `stop` shuts down in order: gRPC intake, events, store. */
 export interface VectorAdminProcess {
@@ -29,6 +34,19 @@ export interface VectorAdminProcess {
   stop(): Promise<void>;
 }
 
+type EmbeddedStoreConfig = Extract<Config['store'], { kind: 'embedded' }>;
+
+/** The embedded store's tuning from config; the bench's in-process baseline uses it too. */
+export function embeddedStoreOptions(
+  store: EmbeddedStoreConfig,
+): Pick<EmbeddedVectorStoreOptions, 'minFreeBytes' | 'index' | 'cacheBytes'> {
+  return {
+    minFreeBytes: store.minFreeBytes,
+    index: store.index,
+    cacheBytes: { ...DEFAULT_CACHE_BYTES, index: store.indexCacheBytes },
+  };
+}
+
 /** Builds adapters from config and starts the gRPC server. */
 export async function startVectorAdmin(
   config: Config,
@@ -37,10 +55,8 @@ export async function startVectorAdmin(
   const store =
     config.store.kind === 'embedded'
       ? await createEmbeddedVectorStore({
+          ...embeddedStoreOptions(config.store),
           dataDir: config.store.dataDir,
-          minFreeBytes: config.store.minFreeBytes,
-          index: config.store.index,
-          cacheBytes: { ...DEFAULT_CACHE_BYTES, index: config.store.indexCacheBytes },
           logger: logger.child({ component: 'store' }),
         })
       : await openQdrantStore(config.store, logger.child({ component: 'store' }));

@@ -10,6 +10,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     `Run \`${report.run_id}\` (${report.mode}, profile \`${o.profile}\`), ${report.started_at} to ${report.finished_at}.`,
     `${report.environment.cpus} × ${report.environment.cpu_model}, ${report.environment.total_memory_mb} MB RAM, Node ${report.environment.node}, ${report.environment.platform}; load average ${report.environment.load_average_start.join(' ')} at the start, ${report.environment.load_average_end.join(' ')} at the end.`,
+    ...storeSettingsLine(report.environment.store_settings),
     `Primary ingest: ${o.vectors.toLocaleString('en-US')} vectors × ${o.dims} dims, batch ${o.batchSize}, window ${o.window}.`,
     '',
     ...report.notes.map((n) => `- ${n}`),
@@ -217,4 +218,10 @@ function signed(value: number): string {
 
 function mb(value: number | undefined): string {
   return value === undefined ? 'not measured' : String(value);
+}
+
+function storeSettingsLine(settings: Readonly<Record<string, string>>): string[] {
+  const entries = Object.entries(settings);
+  if (entries.length === 0) return [];
+  return ['', `Store settings: ${entries.map(([name, value]) => `${name}=${value}`).join(', ')}.`];
 }

@@ -180,6 +180,8 @@ export interface Environment {
   /** 1/5/15-minute load averages when the run started and ended: a busy machine shows here. */
   readonly load_average_start: readonly number[];
   readonly load_average_end: readonly number[];
+  /** The stack's embedded store settings as the variables that set them; empty when external. */
+  readonly store_settings: Readonly<Record<string, string>>;
 }
 
 /** A whole run: written as report.json and rendered as report.md and report.html. */

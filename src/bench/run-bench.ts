@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, vectorAdminApi, type ConnectOptions } from '../client/index.js';
-import type { Config } from '../config/index.js';
+import { embeddedStoreEnv, type Config } from '../config/index.js';
 import { CollectionNaming } from '../domain/index.js';
 import { silentLogger } from '../logging/index.js';
 import { accounting, readStored } from './accounting.js';
@@ -115,7 +115,7 @@ export async function runBench(
         mode: stack === undefined ? 'external' : 'self-contained',
         server_address: connectOptions.address,
         options,
-        environment: environment(loadAtStart),
+        environment: environment(loadAtStart, stack === undefined ? {} : embeddedStoreEnv(config)),
         notes: notes(stack),
         scenarios: body.results,
         ...(stack === undefined || body.ingest === undefined

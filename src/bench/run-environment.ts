@@ -60,7 +60,10 @@ export function rssSeries(stack: BenchStack | undefined): ChartData['rss'] {
 }
 
 /** Where the run happened, with the load average at its start and now. */
-export function environment(loadAtStart: number[]): BenchReport['environment'] {
+export function environment(
+  loadAtStart: number[],
+  storeSettings: Readonly<Record<string, string>>,
+): BenchReport['environment'] {
   const cpus = os.cpus();
   return {
     node: process.version,
@@ -70,6 +73,7 @@ export function environment(loadAtStart: number[]): BenchReport['environment'] {
     total_memory_mb: Math.round(os.totalmem() / 1024 / 1024),
     load_average_start: loadAtStart,
     load_average_end: loadAverage(),
+    store_settings: storeSettings,
   };
 }
 

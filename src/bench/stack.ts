@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { SERVICE_PROCESS_ENV, loadConfig, type Config } from '../config/index.js';
+import { SERVICE_PROCESS_ENV, embeddedStoreEnv, loadConfig, type Config } from '../config/index.js';
 import { connectNats } from '../events/index.js';
 import {
   ServiceEntry,
@@ -180,6 +180,7 @@ function serverEnv(
     QDRANT_COLLECTION_PREFIX: config.collections.prefix,
     QDRANT_DEFAULT_VECTOR_SIZE: String(config.collections.defaultVectorSize),
     VECTORADMIN_SHUTDOWN_TIMEOUT_MS: String(config.shutdownTimeoutMs),
+    ...embeddedStoreEnv(config),
     ...SERVICE_PROCESS_ENV,
     ...(natsUrl === undefined
       ? { VECTORADMIN_EVENTS: 'off' }

@@ -10,6 +10,7 @@ import {
 import type { Config } from '../config/index.js';
 import { validateTable } from '../domain/index.js';
 import { createEmbeddedVectorStore, openEmbeddedAppendFloor } from '../stores/index.js';
+import { embeddedStoreOptions } from '../main-server.js';
 import { UsageError, parse, positiveInt } from './args.js';
 import type { CliCommand } from './args.js';
 import { clientOptions } from './client-options.js';
@@ -106,7 +107,15 @@ export const benchCommand: CliCommand = async (argv, config, out) => {
     `profile ${options.profile}: ${options.vectors.toLocaleString('en-US')} vectors × ${options.dims} dims${external === undefined ? ', self-contained stack' : ` against ${external.address}`}`,
   );
   const report = await runBench(config, options, {
-    stores: { openStore: createEmbeddedVectorStore, openAppendFloor: openEmbeddedAppendFloor },
+    stores: {
+      // The direct baseline's store is tuned like the service's, so the two compare.
+      openStore: (options) =>
+        createEmbeddedVectorStore({
+          ...(config.store.kind === 'embedded' ? embeddedStoreOptions(config.store) : {}),
+          ...options,
+        }),
+      openAppendFloor: openEmbeddedAppendFloor,
+    },
     ...(external === undefined ? {} : { external }),
     nats: {
       useConfigured: values['use-nats'],

@@ -1,3 +1,5 @@
+import type { Config } from './load-config.js';
+
 /**
  * What every service process gets unless its environment says otherwise: glibc otherwise gives
  * each LanceDB thread a malloc arena and keeps what it frees there, so RSS follows the work done
@@ -5,6 +7,23 @@
  * so a process cannot set it for itself.
  */
 export const SERVICE_PROCESS_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+/**
+ * The embedded store settings of `config` as the variables that give a child service the same
+ * store: the bench starts its servers from a complete environment of its own.
+ */
+export function embeddedStoreEnv(config: Config): Record<string, string> {
+  if (config.store.kind !== 'embedded') return {};
+  const { index } = config.store;
+  return {
+    VECTORADMIN_MIN_FREE_DISK_BYTES: String(config.store.minFreeBytes),
+    VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: String(config.store.indexCacheBytes / (1024 * 1024)),
+    VECTORADMIN_EMBEDDED_INDEX_KIND: index.kind,
+    VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: String(index.thresholdRows),
+    VECTORADMIN_EMBEDDED_INDEX_EF: String(index.ef),
+    VECTORADMIN_EMBEDDED_INDEX_NPROBES: String(index.nprobes),
+  };
+}
 
 /**
  * This process's environment with `overrides`, for child processes that load their own config;
