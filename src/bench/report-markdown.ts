@@ -194,6 +194,14 @@ function keyFigures(s: ScenarioResult): string {
     );
     return `${curve.join('; ')}; recall@10 ${String(m.recall_at_10_min)}`;
   }
+  if (s.test_name === 'probe' && typeof m.steps === 'object' && m.steps !== null) {
+    const steps = Object.entries(m.steps as Record<string, { duration: number; success: boolean }>);
+    return steps
+      .map(
+        ([name, step]) => `${name} ${step.duration.toFixed(3)} s${step.success ? '' : ' FAILED'}`,
+      )
+      .join(', ');
+  }
   if (typeof m.caught_up === 'boolean')
     return `${m.caught_up ? 'caught up' : 'not caught up'} after ${String(m.wait_s)} s`;
   const create = m.create_collection as { latency?: { p50_ms: number } } | undefined;

@@ -30,6 +30,7 @@ import type {
   ScenarioResult,
   SegmentedIngest,
 } from './report.js';
+import { probeScenario } from './probe-scenario.js';
 import { searchScenario } from './search-scenario.js';
 import { startBenchStack, type BenchStack, type NatsChoice } from './stack.js';
 import { ClientTally } from './tally.js';
@@ -65,6 +66,7 @@ const SKIPPED_EXTERNAL = [
   'baseline_events_off: needs the self-contained stack (second server)',
   'cross-check with the consumer: no consumer of this run',
   'peak RSS of server and consumer: not our processes',
+  "probe: RunPerformanceTest runs on the self-contained stack's probe tenant",
 ];
 
 /** Runs every scenario and returns the report; scenario failures are recorded, not thrown. */
@@ -174,6 +176,7 @@ async function scenarios(
   const results: ScenarioResult[] = [];
   const memory: { ingestMb?: number; primaryMb?: number } = {};
   await attempt(results, 'collections', ctx.signal, () => collectionsScenario(ctx));
+  if (stack !== undefined) await attempt(results, 'probe', ctx.signal, () => probeScenario(ctx));
   let primary: PrimaryIngest | undefined;
   await attempt(results, 'ingest', ctx.signal, async () => {
     primary = await primaryIngest(ctx);

@@ -87,7 +87,7 @@ export async function startBenchStack(
       start({
         name,
         entry: ServiceEntry.Server,
-        env: serverEnv(config, path.join(dir, name), events ? natsUrl : undefined, adminKey),
+        env: serverEnv(config, path.join(dir, name), events ? natsUrl : undefined, adminKey, runId),
         logFile: path.join(logs, `${name}.log`),
       });
     const [main, eventsOff, sink] = await Promise.all([
@@ -164,8 +164,12 @@ function serverEnv(
   dataDir: string,
   natsUrl: string | undefined,
   adminKey: string,
+  runId: string,
 ): Record<string, string> {
   return {
+    // RunPerformanceTest's tenant: outside the run's prefix, so the cross-check counts only
+    // the scenarios' own calls.
+    PERFORMANCE_TEST_TENANT_ID: `p${runId}`,
     VECTORADMIN_GRPC_ADDR: '127.0.0.1:0',
     VECTORADMIN_STORE: 'embedded',
     VECTORADMIN_DATA_DIR: dataDir,

@@ -37,6 +37,7 @@ test(
       const names = report.scenarios.map((s) => s.test_name);
       for (const name of [
         'collections',
+        'probe',
         'ingest',
         'index_wait',
         'baseline_direct',
@@ -51,6 +52,13 @@ test(
       ]) {
         assert.ok(names.includes(name), `scenario ${name} ran (got ${names.join(', ')})`);
       }
+
+      // The service's probe ran its steps through the stack and found its known neighbours.
+      const probe = report.scenarios.find((s) => s.test_name === 'probe');
+      assert.ok(probe !== undefined && probe.vectors_created > 0, 'the probe wrote its points');
+      const steps = probe.metrics.steps as Record<string, { success: boolean }>;
+      assert.ok(Object.keys(steps).length >= 4, `probe steps: ${Object.keys(steps).join(', ')}`);
+      assert.ok(Object.values(steps).every((step) => step.success));
 
       // Exact accounting: acked == stored == evented for every collection of the run.
       assert.ok(report.accounting.length >= 4);
