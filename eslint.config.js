@@ -28,7 +28,8 @@ export const ARCHITECTURE = {
   processes: ['domain', 'logging'],
   api: ['domain', 'config', 'gen', 'wire'],
   client: ['gen', 'wire'],
-  consumer: ['domain', 'config', 'events'],
+  // client, gen: the dashboard's collections page calls the service's DescribeCollections.
+  consumer: ['domain', 'config', 'events', 'client', 'gen'],
   supervisor: ['config', 'processes'],
   bench: ['domain', 'config', 'gen', 'client', 'events', 'consumer', 'logging', 'processes'],
   'main-server.ts': ['domain', 'config', 'api', 'events', 'stores', 'logging', 'processes'],

@@ -8,7 +8,8 @@ import type { DashboardView } from './dashboard-view.js';
 // what the browser test waits for. The script avoids template literals so this file can hold
 // it in one.
 
-const STYLE = `
+/** The dashboard's look, shared by its pages. */
+export const DASHBOARD_STYLE = `
 body { font: 14px system-ui, sans-serif; margin: 16px; color: #1b1f24; background: #f6f8fa; }
 h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 18px 0 6px; }
 #status, #figures { color: #57606a; margin-bottom: 8px; }
@@ -136,14 +137,14 @@ if (window.SNAPSHOT) {
 function page(snapshot: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>VectorAdmin metrics</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>${STYLE}</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>${DASHBOARD_STYLE}</style></head>
 <body data-updates="0">
 <h1>VectorAdmin operations</h1><div id="status">connecting...</div>
 <div id="controls">
 <label>range <select id="range"><option value="5m">last 5 min</option><option value="1h">last hour</option><option value="all">all</option></select></label>
 <label>tenant <select id="tenant"></select></label>
 <label>collection <select id="collection"></select></label>
-<a id="snapshot" href="snapshot">snapshot</a>
+<a id="snapshot" href="snapshot">snapshot</a> <a id="collections-link" href="collections">collections by tenant</a>
 </div>
 <div id="figures">ingest <b id="ingest">0</b> vectors/s; p99 per operation (current window, rows shown together): <span id="p99"></span><span id="probe"></span></div>
 <div class="legend" id="legend"></div>

@@ -1,5 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Alert } from './alert-rules.js';
+import { COLLECTIONS_HTML } from './dashboard-collections-page.js';
+import {
+  parseCollectionsQuery,
+  type CollectionsQuery,
+  type CollectionsSource,
+} from './dashboard-collections-view.js';
 import { DASHBOARD_HTML, snapshotHtml } from './dashboard-page.js';
 import {
   buildDashboardView,
@@ -46,7 +52,9 @@ export interface DashboardState {
  * The live dashboard's HTTP server: GET / is the page, /api/state the current state as JSON,
  * /api/stream the view the page shows (for the query in its URL) as server-sent events, one per
  * `push`; /snapshot is that view as a static page (no live connection, so a headless browser's
- * screenshot settles) and /snapshot.json as JSON.
+ * screenshot settles) and /snapshot.json as JSON. /collections is the page of every tenant's
+ * collections and /api/collections the DescribeCollections page it shows, asked of the service
+ * when requested.
  */
 export class DashboardServer {
   /** Live pages and the query each shows. */
@@ -58,6 +66,7 @@ export class DashboardServer {
   private constructor(
     private readonly state: () => DashboardState,
     private readonly mergedLatency: MergedLatency,
+    private readonly collections: CollectionsSource,
     credentials: HttpCredentials,
   ) {
     this.server = createServer((req, res) => {
@@ -67,15 +76,17 @@ export class DashboardServer {
 
   /**
    * Starts serving on `address` (host:port; port 0 picks one) to holders of `credentials`;
-   * `mergedLatency` gives the p99 of several rows' events together.
+   * `mergedLatency` gives the p99 of several rows' events together, `collections` the pages of
+   * the collections page.
    */
   static async start(
     address: string,
     state: () => DashboardState,
     credentials: HttpCredentials,
     mergedLatency: MergedLatency,
+    collections: CollectionsSource,
   ): Promise<DashboardServer> {
-    const dashboard = new DashboardServer(state, mergedLatency, credentials);
+    const dashboard = new DashboardServer(state, mergedLatency, collections, credentials);
     dashboard.boundPort = await listen(dashboard.server, address);
     return dashboard;
   }
@@ -116,19 +127,26 @@ export class DashboardServer {
       send(res, 'text/html; charset=utf-8', DASHBOARD_HTML);
     } else if (url.pathname === '/api/state') {
       send(res, 'application/json', JSON.stringify(this.state()));
+    } else if (url.pathname === '/collections') {
+      send(res, 'text/html; charset=utf-8', COLLECTIONS_HTML);
+    } else if (url.pathname === '/api/collections') {
+      const query = parsedOr400(res, () => parseCollectionsQuery(url.searchParams));
+      if (query !== undefined) this.collectionsPage(query, res);
     } else if (VIEWS.has(url.pathname)) {
-      let query: DashboardQuery;
-      try {
-        query = parseDashboardQuery(url.searchParams);
-      } catch (err) {
-        if (!(err instanceof DashboardQueryError)) throw err;
-        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(err.message);
-        return;
-      }
-      this.view(url.pathname, query, req, res);
+      const query = parsedOr400(res, () => parseDashboardQuery(url.searchParams));
+      if (query !== undefined) this.view(url.pathname, query, req, res);
     } else {
       res.writeHead(404).end();
     }
+  }
+
+  private collectionsPage(query: CollectionsQuery, res: ServerResponse): void {
+    this.collections(query).then(
+      (view) => send(res, 'application/json', JSON.stringify(view)),
+      // The source answers every failure of the service as a view; this is a bug of its own.
+      () =>
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('internal error'),
+    );
   }
 
   private view(
@@ -156,6 +174,17 @@ export class DashboardServer {
 }
 
 const VIEWS: ReadonlySet<string> = new Set(['/api/stream', '/snapshot', '/snapshot.json']);
+
+// The query, or undefined after answering 400 with the parameter it cannot honour.
+function parsedOr400<Q>(res: ServerResponse, parse: () => Q): Q | undefined {
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof DashboardQueryError)) throw err;
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(err.message);
+    return undefined;
+  }
+}
 
 function send(res: ServerResponse, contentType: string, body: string): void {
   res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body);

@@ -15,6 +15,7 @@ import { ensureEventsStream } from './events-stream-ready.js';
 import { MetricsServer } from './metrics-server.js';
 import { durableName } from './partition.js';
 import { freshState, restoreState } from './read-summaries.js';
+import { ServiceCollections } from './service-collections.js';
 import { SummaryPublisher } from './summary-publisher.js';
 import type { Summary } from './summary.js';
 import { startSdkTelemetry, type ConsumerTelemetry } from './telemetry.js';
@@ -175,11 +176,14 @@ export async function runConsumer(
       metricsCredentials,
     );
     cleanup.push(() => metricsServer.close());
+    const collections = new ServiceCollections(config, logger);
+    cleanup.push(() => Promise.resolve(collections.close()));
     const dashboard = await DashboardServer.start(
       config.consumer.dashboardAddress,
       dashboardState,
       dashboardCredentials,
       (summaries) => state.summary.mergedLatency(summaries),
+      (query) => collections.view(query),
     );
     cleanup.push(() => dashboard.close());
     await consumer.start();

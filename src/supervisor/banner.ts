@@ -24,6 +24,7 @@ export function banner(
       ? []
       : [
           `  dashboard    http://${String(consumer.dashboard)}`,
+          `  collections  http://${String(consumer.dashboard)}/collections`,
           `  prometheus   http://${String(consumer.prometheus)}`,
         ]),
     `  logs         ${logDir}`,

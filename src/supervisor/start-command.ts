@@ -121,7 +121,9 @@ async function launch(config: Config, logDir: string, out: (text: string) => voi
       ? await startNodeService({
           name: 'consumer',
           entry: ServiceEntry.Consumer,
-          env,
+          // The address the server did bind (port 0 picks one): the dashboard's collections
+          // page calls it, with the admin key both inherit.
+          env: { ...env, VECTORADMIN_GRPC_ADDR: String(server.ready.address) },
           logFile: path.join(logDir, 'consumer.log'),
           onLine: echoProblems('consumer', out),
         })

@@ -7,10 +7,17 @@ import { test } from 'node:test';
 import { connect, streamUpserts } from '../../src/client/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { readSummaries } from '../../src/consumer/index.js';
+import type { CollectionsView } from '../../src/consumer/dashboard-collections-view.js';
 import { closedPort } from '../helpers/closed-port.js';
 import { seededRandom, wirePoints } from '../helpers/points.js';
 import { alive, descendants } from '../helpers/process-tree.js';
 import { waitFor } from '../helpers/wait-for.js';
+
+/** The fields of a collections page row this test reads. */
+interface CollectionJson {
+  readonly table: string;
+  readonly pointsCount: string;
+}
 
 test(
   'npm start - a newcomer gets service, consumer and NATS, and one SIGINT stops them all',
@@ -82,6 +89,23 @@ test(
         { timeoutMs: 30_000, reason: 'the consumer to count the 30 streamed points' },
       );
       assert.equal(points, 30);
+
+      // The dashboard's collections page asks the service the supervisor started, at the
+      // address it bound (port 0 here), with no key in dev mode.
+      const dashboard = /dashboard\s+(http:\/\/\S+?)\/?\n/.exec(output)?.[1];
+      assert.ok(dashboard, `the banner names the dashboard:\n${output}`);
+      assert.match(output, new RegExp(`collections\\s+${dashboard}/collections`));
+      const view = (await (await fetch(`${dashboard}/api/collections`)).json()) as CollectionsView;
+      assert.ok(view.ok, JSON.stringify(view));
+      assert.equal(view.service, address);
+      assert.deepEqual(
+        view.tenants.map((g) => [
+          g.tenant_id,
+          g.collections.map((c) => (c as CollectionJson).table),
+        ]),
+        [['newcomer', ['work_items']]],
+      );
+      assert.equal((view.tenants[0]?.collections[0] as CollectionJson).pointsCount, '30');
 
       process.kill(-(npm.pid ?? 0), 'SIGINT');
       const { code, signal } = await exited;

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { ConfigError } from '../../src/config/index.js';
 import { createTelemetry, runConsumer } from '../../src/consumer/index.js';
 import { silentLogger } from '../../src/logging/index.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { cloudEvent, publishEvents } from '../helpers/consumer-events.js';
 import { startConsumerFixture } from '../helpers/consumer-stack.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -23,7 +24,12 @@ test('consumer http - the dashboard and /metrics need the token once one is set'
   await using fx = await startConsumerFixture('consumer http token');
   await publishEvents(fx.js, [cloudEvent({ tenantId: 'secret-tenant' })]);
   const handle = await runConsumer(
-    fx.config({ VECTORADMIN_HTTP_TOKEN: TOKEN, VECTORADMIN_ADMIN_KEY: ADMIN_KEY }),
+    fx.config({
+      VECTORADMIN_HTTP_TOKEN: TOKEN,
+      VECTORADMIN_ADMIN_KEY: ADMIN_KEY,
+      // No service: the collections page answers with its message, which is enough here.
+      VECTORADMIN_GRPC_ADDR: `127.0.0.1:${await closedPort()}`,
+    }),
     silentLogger,
     { telemetry: createTelemetry([]), tickMs: 100 },
   );
@@ -37,6 +43,8 @@ test('consumer http - the dashboard and /metrics need the token once one is set'
       `${dashboard}/`,
       `${dashboard}/api/state`,
       `${dashboard}/api/stream`,
+      `${dashboard}/collections`,
+      `${dashboard}/api/collections`,
       `http://127.0.0.1:${handle.prometheusPort}/metrics`,
     ];
     const basic = (password: string): string =>

@@ -118,6 +118,19 @@ describe('docker-compose', () => {
     assert.ok(listensOn(compose, 'jaeger', Number(otlp.port)), 'OTLP endpoint port');
   });
 
+  test("docker-compose - the consumer's collections page calls the service with its admin key", () => {
+    for (const env of [{}, DOT_ENV]) {
+      const withEnv = loadComposeFile(env);
+      const server = loadConfig(containerEnv(withEnv, 'vectoradmin'));
+      const consumer = loadConfig(containerEnv(withEnv, 'consumer'));
+      const { host, port } = splitHostPort(consumer.grpc.address);
+      assert.equal(host, 'vectoradmin', 'VECTORADMIN_GRPC_ADDR names the service');
+      assert.equal(port, splitHostPort(server.grpc.address).port, 'on the port it listens on');
+      assert.ok(listensOn(withEnv, 'vectoradmin', port));
+      assert.equal(consumer.auth.adminKey, server.auth.adminKey, 'the same admin key');
+    }
+  });
+
   test('docker-compose - our listen addresses are published and exposed by the image', () => {
     const exposed = argsOf(runtime, 'EXPOSE')
       .flatMap((a) => a.split(/\s+/))
