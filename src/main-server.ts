@@ -6,6 +6,7 @@ import { startGrpcServer, type RunningServer } from './api/index.js';
 import { ConfigError, loadConfigOrExit, splitHostPort, type Config } from './config/index.js';
 import {
   ApiKeys,
+  WriteScheduler,
   CollectionNaming,
   type EventBus,
   type Logger,
@@ -110,7 +111,10 @@ export async function startVectorAdmin(
         idleTimeoutMs: config.grpc.streamIdleTimeoutMs,
       },
       maxInflightBytes: config.grpc.maxInflightBytes,
-      tenantInflightBytes: config.grpc.tenantInflightBytes,
+      writes: new WriteScheduler({
+        maxBytes: config.grpc.writeInflightBytes,
+        tenantMaxBytes: config.grpc.tenantInflightBytes,
+      }),
       ...(config.probe === undefined ? {} : { probe: config.probe }),
       ...(activity === undefined ? {} : { activity }),
     },

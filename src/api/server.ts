@@ -8,7 +8,7 @@ import {
   PointService,
   TableProfiles,
   TenantProvisioning,
-  TenantWriteBudget,
+  WriteScheduler,
   type CollectionNaming,
   type EventBus,
   type Logger,
@@ -48,8 +48,8 @@ export interface GrpcServerDeps {
   /** Caps on open UpsertStreams and their idle timeout. */
   readonly streams: StreamCaps;
   readonly maxInflightBytes: number;
-  /** Bytes of store writes one tenant may have running at once; 0 or unset: no limit. */
-  readonly tenantInflightBytes?: number;
+  /** Admits store writes under global and per-tenant bounds, tenants in turn; unbounded when unset. */
+  readonly writes?: WriteScheduler;
   /** This service process's id in every event; random per start. */
   readonly instanceId: string;
   /** How often health probes the store. */
@@ -105,7 +105,7 @@ export async function startGrpcServer(
     deps.store,
     collections,
     deps.limits,
-    new TenantWriteBudget(deps.tenantInflightBytes ?? 0),
+    deps.writes ?? new WriteScheduler({ maxBytes: 0, tenantMaxBytes: 0 }),
   );
   const pipeline = new OperationPipeline(deps.keys, deps.events, deps.logger, deps.instanceId);
   // Before the first call: the lossless outbox keeps it (and its order) while NATS is away.

@@ -3,6 +3,7 @@ import { Metadata, status, type ServerDuplexStream } from '@grpc/grpc-js';
 import {
   Operation,
   VectorAdminError,
+  validateTenantId,
   type AuthorizedRef,
   type ByteBudget,
   type PointService,
@@ -96,12 +97,30 @@ export function upsertStreamHandler(
         return;
       }
       const streamId = randomUUID();
-      const opened = await open(caller, { streamId, connection: call.getPeer() });
+      const opening = { streamId, connection: call.getPeer() };
+      if (ownTenant(caller) === '') {
+        // The admin key and dev mode name the tenant in the batches: the stream's open is
+        // evented with its first batch's tenant, so it opens and closes under one tenant.
+        const taken = await takeSlot(pipeline, slots, caller, opening);
+        if (typeof taken !== 'function') call.emit('error', taken);
+        else new UpsertStream(pipeline, batch, limits, call, caller, streamId, taken, true).start();
+        return;
+      }
+      const opened = await open(caller, opening);
       if (opened.reply === undefined) {
         call.emit('error', opened.failure);
         return;
       }
-      new UpsertStream(pipeline, batch, limits, call, caller, streamId, opened.reply).start();
+      new UpsertStream(
+        pipeline,
+        batch,
+        limits,
+        call,
+        caller,
+        streamId,
+        opened.reply,
+        false,
+      ).start();
     })().catch((err: unknown) => call.emit('error', pipeline.fail(Operation.StreamOpened, err)));
   };
 }
@@ -112,6 +131,36 @@ interface Opening {
   readonly connection: string;
 }
 type OpenHandler = OperationHandler<Opening, () => void>;
+
+/**
+ * A slot for a stream whose tenant is not known yet, or the status it was refused with; only
+ * a refusal is evented now (under no tenant: the stream never opened).
+ */
+async function takeSlot(
+  pipeline: OperationPipeline,
+  slots: StreamSlots,
+  caller: Caller,
+  opening: Opening,
+): Promise<(() => void) | GrpcStatus> {
+  const startedAt = new Date();
+  const started = performance.now();
+  try {
+    return slots.acquire(holderOf(caller), opening.connection);
+  } catch (err) {
+    const failure = pipeline.fail(Operation.StreamOpened, err);
+    const facts = { tenantId: '', table: '', collection: '', streamId: opening.streamId };
+    const durationMs = performance.now() - started;
+    await pipeline
+      .record(Operation.StreamOpened, caller, facts, startedAt, durationMs, failure)
+      .catch((publishErr: unknown) =>
+        pipeline.logger.warn('operation event dropped', {
+          operation: Operation.StreamOpened,
+          err: publishErr,
+        }),
+      );
+    return failure;
+  }
+}
 
 // Streams are capped per credential: a tenant key's tenant, or the admin key, or dev mode.
 function holderOf(caller: Caller): string {
@@ -130,6 +179,11 @@ class UpsertStream {
   private readonly totals = { points: 0, bytes: 0 };
   /** Tenant, table and collection of the last batch that named them (empty ones repeat them). */
   private where: Pick<EventFacts, 'tenantId' | 'table' | 'collection'>;
+  /**
+   * The tenant the stream's open was evented under, and so its close: one tenant's partition
+   * of the consumers sees both. "" until a stream opened without one names it.
+   */
+  private tenant: string;
   private lastSeq = -1n;
   private draining = false;
   private clientDone = false;
@@ -146,8 +200,11 @@ class UpsertStream {
     private readonly caller: Caller,
     private readonly id: string,
     private readonly releaseSlot: () => void,
+    /** True while the open still waits for a batch naming the tenant to be evented. */
+    private openPending: boolean,
   ) {
-    this.where = { tenantId: ownTenant(caller), table: '', collection: '' };
+    this.tenant = ownTenant(caller);
+    this.where = { tenantId: this.tenant, table: '', collection: '' };
   }
 
   start(): void {
@@ -221,13 +278,10 @@ class UpsertStream {
     // No seq to acknowledge an undecodable batch by: the stream ends with its status, after
     // the batches before it were acked.
     const decoded = undecodableRequest(request) === undefined;
-    const outcome = await this.batch(
-      this.caller,
-      decoded ? this.sequenced(request) : (request as SequencedRequest),
-      {
-        streamId: this.id,
-      },
-    );
+    const sequenced = decoded ? this.sequenced(request) : (request as SequencedRequest);
+    if (this.openPending && decoded && isTenantId(sequenced.tenantId))
+      await this.recordOpened(sequenced.tenantId);
+    const outcome = await this.batch(this.caller, sequenced, { streamId: this.id });
     if (outcome.facts.table !== '') {
       const { tenantId, table, collection } = outcome.facts;
       this.where = { tenantId, table, collection };
@@ -296,14 +350,39 @@ class UpsertStream {
     else if (failure !== CANCELLED) this.call.emit('error', failure);
   }
 
-  private recordClosed(failure: GrpcStatus | undefined): void {
-    const facts = { ...this.where, streamId: this.id, ...this.totals };
-    const durationMs = performance.now() - this.opened;
-    this.pipeline
-      .record(Operation.StreamClosed, this.caller, facts, this.openedAt, durationMs, failure)
+  /** Events the open under `tenantId`, which the close will name too. */
+  private async recordOpened(tenantId: string): Promise<void> {
+    this.openPending = false;
+    this.tenant = tenantId;
+    const facts = { tenantId, table: '', collection: '', streamId: this.id, points: 0, bytes: 0 };
+    await this.pipeline
+      .record(Operation.StreamOpened, this.caller, facts, this.openedAt, 0, undefined)
       .catch((err: unknown) =>
         this.pipeline.logger.error('stream event not queued', { streamId: this.id, err }),
       );
+  }
+
+  private recordClosed(failure: GrpcStatus | undefined): void {
+    // A stream that never named a tenant opens and closes under none.
+    const opened = this.openPending ? this.recordOpened('') : Promise.resolve();
+    const facts = { ...this.where, tenantId: this.tenant, streamId: this.id, ...this.totals };
+    const durationMs = performance.now() - this.opened;
+    void opened.then(() =>
+      this.pipeline
+        .record(Operation.StreamClosed, this.caller, facts, this.openedAt, durationMs, failure)
+        .catch((err: unknown) =>
+          this.pipeline.logger.error('stream event not queued', { streamId: this.id, err }),
+        ),
+    );
+  }
+}
+
+function isTenantId(tenantId: string): boolean {
+  try {
+    validateTenantId(tenantId);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -90,6 +90,7 @@ function build(e: Env, problems: string[]) {
       maxStreamsPerConnection: e.VECTORADMIN_MAX_STREAMS_PER_CONNECTION,
       streamIdleTimeoutMs: e.VECTORADMIN_STREAM_IDLE_TIMEOUT_MS,
       maxInflightBytes: e.VECTORADMIN_MAX_INFLIGHT_BYTES,
+      writeInflightBytes: e.VECTORADMIN_WRITE_INFLIGHT_BYTES,
       tenantInflightBytes: e.VECTORADMIN_TENANT_INFLIGHT_BYTES,
       ...(e.VECTORADMIN_TLS_CERT !== undefined && e.VECTORADMIN_TLS_KEY !== undefined
         ? {

@@ -49,6 +49,8 @@ export const envSchema = z.object({
   VECTORADMIN_MAX_INFLIGHT_BYTES: int(1024 * 1024, 64 * 1024 * 1024 * 1024).default(
     256 * 1024 * 1024,
   ),
+  /** Bytes of store writes all tenants may have running at once, served in turn (0: no limit). */
+  VECTORADMIN_WRITE_INFLIGHT_BYTES: int(0, 64 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Bytes of store writes one tenant may have running at once (0: no limit). */
   VECTORADMIN_TENANT_INFLIGHT_BYTES: int(0, 64 * 1024 * 1024 * 1024).default(0),
   VECTORADMIN_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),

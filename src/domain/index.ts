@@ -71,6 +71,6 @@ export { PointService } from './point-service.js';
 export type { PointLimits, UpsertOutcome } from './point-service.js';
 export type { LogFields, Logger } from './logger.js';
 export { ByteBudget } from './byte-budget.js';
-export { TenantWriteBudget } from './tenant-write-budget.js';
+export { WriteScheduler, type WriteBounds } from './write-scheduler.js';
 export { KeyedQueue } from './keyed-queue.js';
 export { entryOf } from './map-entry.js';

@@ -10,7 +10,7 @@ import type { CollectionConfigRequest } from './collection-config.js';
 import { notFound, type CollectionService } from './collection-service.js';
 import type { AuthorizedRef, CollectionRef } from './naming.js';
 import type { Placement } from './placement.js';
-import { TenantWriteBudget } from './tenant-write-budget.js';
+import { WriteScheduler } from './write-scheduler.js';
 import type { VectorStore } from './ports.js';
 import { callerPoint, ownedBy } from './caller-points.js';
 import {
@@ -62,8 +62,8 @@ export class PointService {
     private readonly store: VectorStore,
     private readonly collections: CollectionService,
     private readonly limits: PointLimits,
-    /** Bytes of writes one tenant may have running at once; off by default. */
-    private readonly writeBudget = new TenantWriteBudget(0),
+    /** Admits store writes, tenants in turn; unbounded by default. */
+    private readonly writes = new WriteScheduler({ maxBytes: 0, tenantMaxBytes: 0 }),
   ) {}
 
   /**
@@ -240,7 +240,7 @@ export class PointService {
 
   private write(ref: CollectionRef, placement: Placement, points: readonly Point[]): Promise<void> {
     const bytes = points.length * placement.config.vectorSize * Float32Array.BYTES_PER_ELEMENT;
-    return this.writeBudget.run(ref.tenantId, bytes, () => {
+    return this.writes.run(ref.tenantId, bytes, () => {
       if (placement.kind === 'own') return this.store.upsert(placement.name, points);
       const tenantId = placement.tenantId;
       return this.store.upsert(
