@@ -22,6 +22,7 @@ export function embeddedStoreEnv(config: Config): Record<string, string> {
     VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: String(index.thresholdRows),
     VECTORADMIN_EMBEDDED_INDEX_EF: String(index.ef),
     VECTORADMIN_EMBEDDED_INDEX_NPROBES: String(index.nprobes),
+    VECTORADMIN_EMBEDDED_INDEX_BUILDER: index.builder,
   };
 }
 

@@ -114,6 +114,7 @@ function build(e: Env, problems: string[]) {
               thresholdRows: e.VECTORADMIN_EMBEDDED_INDEX_THRESHOLD,
               ef: e.VECTORADMIN_EMBEDDED_INDEX_EF,
               nprobes: e.VECTORADMIN_EMBEDDED_INDEX_NPROBES,
+              builder: e.VECTORADMIN_EMBEDDED_INDEX_BUILDER,
             },
           }
         : {

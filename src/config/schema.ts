@@ -28,6 +28,11 @@ export const envSchema = z.object({
   /** Default IVF partitions an ivf_rq search visits; a query's hnsw_ef overrides it. */
   VECTORADMIN_EMBEDDED_INDEX_NPROBES: int(1, 10_000).default(80),
   /**
+   * process: index builds, updates and compactions run in a child process at the lowest CPU
+   * priority (their CPU and memory are not the service's); inline: in the service process.
+   */
+  VECTORADMIN_EMBEDDED_INDEX_BUILDER: z.enum(['process', 'inline']).default('process'),
+  /**
    * LanceDB's index cache, shared by all embedded collections. An HNSW_SQ index that does not
    * fit is re-read from disk on every search, slower than an exact scan (docs/BENCHMARKS.md).
    */

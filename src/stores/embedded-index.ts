@@ -2,7 +2,12 @@ import { Index } from '@lancedb/lancedb';
 import type { Table } from '@lancedb/lancedb';
 import { IndexStatus } from '../domain/types.js';
 import type { CollectionConfig } from '../domain/types.js';
+import type { IndexBuilder, IndexBuilderKind } from './embedded-index-builder.js';
+import { VECTOR_INDEX_NAME } from './embedded-index-job.js';
+import type { VectorIndexSpec } from './embedded-index-job.js';
 import { lanceDistanceType } from './embedded-scoring.js';
+
+export { VECTOR_INDEX_NAME };
 
 /**
  * The vector index an embedded collection gets. `hnsw_sq` (IVF_HNSW_SQ) searches fastest and
@@ -14,15 +19,22 @@ import { lanceDistanceType } from './embedded-scoring.js';
 export type VectorIndexKind = 'hnsw_sq' | 'ivf_rq';
 
 interface IndexKindSpec {
-  readonly config: (distanceType: 'dot' | 'l2') => Index;
+  /** Plain data (see VectorIndexSpec): a builder process receives it as computed here. */
+  readonly config: (distanceType: 'dot' | 'l2') => VectorIndexSpec;
   /** Candidates re-ranked with full vectors: `limit * refineFactor`. */
   readonly refineFactor: number;
 }
 
 /** Re-ranking keeps recall@10 ≥ 0.95 on 1,536-d clustered data at the default breadths. */
 const INDEX_KINDS: Readonly<Record<VectorIndexKind, IndexKindSpec>> = {
-  hnsw_sq: { config: (distanceType) => Index.hnswSq({ distanceType }), refineFactor: 5 },
-  ivf_rq: { config: (distanceType) => Index.ivfRq({ distanceType, numBits: 2 }), refineFactor: 20 },
+  hnsw_sq: {
+    config: (distanceType) => ({ type: 'hnswSq', options: { distanceType } }),
+    refineFactor: 5,
+  },
+  ivf_rq: {
+    config: (distanceType) => ({ type: 'ivfRq', options: { distanceType, numBits: 2 } }),
+    refineFactor: 20,
+  },
 };
 
 /** When and how the embedded store indexes a collection (see CollectionIndexer). */
@@ -52,6 +64,10 @@ export interface VectorIndexPolicy {
   readonly ef: number;
   /** Default IVF partitions an `ivf_rq` search visits (a query's `hnswEf` overrides it). */
   readonly nprobes: number;
+  /** Where builds, updates and compactions run (see IndexBuilderKind). */
+  readonly builder: IndexBuilderKind;
+  /** A failed vector index build is retried this long after the failure. */
+  readonly buildRetryMs: number;
 }
 
 /**
@@ -70,15 +86,13 @@ export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = {
   maxIndexSegments: 8,
   ef: 128,
   nprobes: 80,
+  builder: 'process',
+  buildRetryMs: 60_000,
 };
-
-/** A failed vector index build is retried on a write this long after the failure. */
-const BUILD_RETRY_MS = 60_000;
 
 /** LanceDB's message when a concurrent commit preempted ours. */
 const COMMIT_CONFLICT = /commit conflict|preempted by concurrent/i;
 
-export const VECTOR_INDEX_NAME = 'vector_idx';
 export const ID_INDEX_NAME = 'id_idx';
 
 /** How a search uses the vector index: `undefined` means an exact (flat) scan. */
@@ -110,7 +124,8 @@ type Phase = 'none' | 'building' | 'ready' | 'failed';
  * pause (`quietMs`), at most `maxDeferMs`: an ingest stream is not starved by them.
  * All of it runs beside the write queue: LanceDB commits an index build or an optimize
  * concurrently with appends and merges, and searches merge rows the index does not cover yet
- * with an exact scan of them, so an acknowledged point is never invisible.
+ * with an exact scan of them, so an acknowledged point is never invisible. The vector index work
+ * and optimize() run through the IndexBuilder (by default a low-priority child process).
  */
 export class CollectionIndexer {
   private phase: Phase = 'none';
@@ -127,6 +142,7 @@ export class CollectionIndexer {
   /** When vector index work became due while writes kept it waiting. */
   private dueSinceMs: number | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private failedAtMs = 0;
   /** Vector index work on this table, one task at a time: builds and optimizes conflict. */
   private maintenance: Promise<void> = Promise.resolve();
@@ -137,6 +153,8 @@ export class CollectionIndexer {
     private readonly table: Table,
     config: CollectionConfig,
     private readonly policy: VectorIndexPolicy,
+    /** Runs the vector index builds; the store's `optimize` runs through it too. */
+    private readonly builder: IndexBuilder,
     /** Runs `optimize()` on the table (compaction and index update together, in LanceDB). */
     private readonly optimize: () => Promise<void>,
     private readonly onError: (message: string, err: unknown) => void,
@@ -221,17 +239,25 @@ export class CollectionIndexer {
     }
   }
 
-  /** Stops scheduling work and waits for the work already running (drop the table after). */
+  /**
+   * Stops scheduling work, ends a builder process, and waits for the work already running
+   * (drop the table after).
+   */
   async stop(): Promise<void> {
-    this.close();
+    await this.close();
     await this.maintenance;
     await this.idWork;
   }
 
-  /** Stops scheduling work; builds already running finish on their own. */
-  close(): void {
+  /**
+   * Stops scheduling work and ends a builder process; resolves once it exited. Inline builds
+   * already running finish on their own.
+   */
+  close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.quietTimer);
+    clearTimeout(this.retryTimer);
+    return this.builder.stop();
   }
 
   private maintainIdIndex(writtenRows: number): void {
@@ -264,7 +290,8 @@ export class CollectionIndexer {
 
   /** Vector index work is due: a build past the threshold, or enough unindexed rows. */
   private vectorWorkDue(): boolean {
-    const retry = this.phase === 'failed' && Date.now() - this.failedAtMs >= BUILD_RETRY_MS;
+    const retry =
+      this.phase === 'failed' && Date.now() - this.failedAtMs >= this.policy.buildRetryMs;
     if ((this.phase === 'none' || retry) && this.rows >= this.policy.thresholdRows) return true;
     if (this.phase !== 'ready' || this.updating) return false;
     return this.mergeDue || this.pendingRows >= this.policy.updateRows;
@@ -302,10 +329,8 @@ export class CollectionIndexer {
   }
 
   private createVectorIndex(): Promise<void> {
-    return this.table.createIndex('vector', {
-      name: VECTOR_INDEX_NAME,
-      config: INDEX_KINDS[this.policy.kind].config(this.distanceType!),
-    });
+    const spec = INDEX_KINDS[this.policy.kind].config(this.distanceType!);
+    return this.builder.run({ op: 'vector-index', spec });
   }
 
   private async readVectorIndexStats(): Promise<void> {
@@ -323,6 +348,7 @@ export class CollectionIndexer {
       if (!(COMMIT_CONFLICT.test(String(err)) && (await this.hasVectorIndex()))) {
         this.phase = 'failed';
         this.failedAtMs = Date.now();
+        this.retryLater();
         throw err;
       }
     }
@@ -330,6 +356,14 @@ export class CollectionIndexer {
     // Rows written during the build are not in it.
     await this.readVectorIndexStats();
     this.schedule();
+  }
+
+  /** A failed build is retried after `buildRetryMs` even if no write comes to schedule it. */
+  private retryLater(): void {
+    clearTimeout(this.retryTimer);
+    if (this.closed) return;
+    this.retryTimer = setTimeout(() => this.schedule(), this.policy.buildRetryMs);
+    this.retryTimer.unref();
   }
 
   private async hasVectorIndex(): Promise<boolean> {

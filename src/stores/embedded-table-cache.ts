@@ -82,20 +82,22 @@ export class LanceTableCache {
 
   /** Forgets a table and closes its handle. */
   evict(name: string): void {
-    const cached = this.tables.get(name);
-    this.tables.delete(name);
-    void cached?.then(
-      (open) => {
-        open.indexer.close();
-        open.table.close();
-      },
-      () => undefined,
-    );
+    void this.release(name);
   }
 
-  /** Closes every cached handle. */
-  closeAll(): void {
-    for (const name of [...this.tables.keys()]) this.evict(name);
+  /** Closes every cached handle; resolves once their builder processes exited. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.tables.keys()].map((name) => this.release(name)));
+  }
+
+  private async release(name: string): Promise<void> {
+    const cached = this.tables.get(name);
+    this.tables.delete(name);
+    const open = await cached?.catch(() => undefined);
+    if (open === undefined) return;
+    const stopped = open.indexer.close();
+    open.table.close();
+    await stopped;
   }
 
   /** Runs `fn`, translating failures; a failure on a table that vanished is not_found. */

@@ -27,6 +27,8 @@ import { DEFAULT_COMPACTION_POLICY } from './embedded-compaction.js';
 import { FreeSpaceGuard } from './embedded-free-space.js';
 import type { CommitRows, CompactionPolicy } from './embedded-compaction.js';
 import { CollectionIndexer, DEFAULT_VECTOR_INDEX_POLICY } from './embedded-index.js';
+import { indexBuilder } from './embedded-index-builder.js';
+import type { IndexBuilder } from './embedded-index-builder.js';
 import type { VectorIndexPolicy } from './embedded-index.js';
 import { retrievePoints } from './embedded-retrieve.js';
 import { scanPayloads } from './embedded-scan.js';
@@ -125,12 +127,13 @@ export class EmbeddedVectorStore implements VectorStore {
   ) {
     const policy = { ...DEFAULT_VECTOR_INDEX_POLICY, ...options.index };
     this.tables = new LanceTableCache(db, dataDir, (name, table, config) => {
-      const optimize = () => this.optimize(name, table);
+      const builder = indexBuilder(policy.builder, table, { dataDir, table: name });
+      const optimize = () => this.optimize(name, table, builder);
       const onError = (message: string, err: unknown) => {
         if (err instanceof VectorAdminError && err.code === ErrorCode.NotFound) return;
         this.logBackgroundError(message, { collection: name, err });
       };
-      return new CollectionIndexer(table, config, policy, optimize, onError);
+      return new CollectionIndexer(table, config, policy, builder, optimize, onError);
     });
     this.compaction = options.compaction ?? DEFAULT_COMPACTION_POLICY;
     this.retainVersionsMs = options.retainVersionsMs ?? 60_000;
@@ -210,7 +213,8 @@ export class EmbeddedVectorStore implements VectorStore {
     return this.enqueue(name, () =>
       this.tables.guard(name, 'delete a collection', async () => {
         // An index build or optimize still writing into the table's directory would race the
-        // drop and could leave files in a table recreated under the same name.
+        // drop and could leave files in a table recreated under the same name: a builder
+        // process is ended, an inline build awaited.
         await (await this.tables.cached(name))?.indexer.stop();
         this.tables.evict(name);
         if ((await this.tables.identity(name)) === undefined) return false;
@@ -330,7 +334,8 @@ export class EmbeddedVectorStore implements VectorStore {
     if (this.closed) return;
     this.closed = true;
     await this.writes.drain();
-    this.tables.closeAll();
+    // Builder processes end with the store.
+    await this.tables.closeAll();
     this.db.close();
   }
 
@@ -350,10 +355,10 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   /** Compacts the table, updates its indexes and drops versions older than the retention. */
-  private optimize(name: string, table: Table): Promise<void> {
+  private optimize(name: string, table: Table, builder: IndexBuilder): Promise<void> {
     return this.tables.guard(name, 'compact', async () => {
       if (this.closed) return;
-      await table.optimize({ cleanupOlderThan: new Date(Date.now() - this.retainVersionsMs) });
+      await builder.run({ op: 'optimize', retainVersionsMs: this.retainVersionsMs });
       const open = await this.tables.get(name);
       if (open.table === table) open.compaction.reset(await table.countRows());
     });

@@ -1,103 +1,28 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import type { LogFields, Logger } from '../../src/domain/logger.js';
-import type { Distance, Point, PointId } from '../../src/domain/types.js';
+import type { Distance, Point } from '../../src/domain/types.js';
 import { connect } from '@lancedb/lancedb';
 import { VECTOR_INDEX_NAME } from '../../src/stores/embedded-index.js';
 import type { VectorIndexKind, VectorIndexPolicy } from '../../src/stores/embedded-index.js';
-import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
-import type { EmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
-import { seededRandom, uniqueCollection } from '../helpers/vector-store-contract-data.js';
-import { waitFor } from '../helpers/wait-for.js';
+import {
+  DIM,
+  POLICY as BASE_POLICY,
+  TEST_BUILDER,
+  clusteredPoints,
+  openIndexedStore,
+  topIds,
+  upsertInBatches,
+  waitIndexed,
+} from '../helpers/embedded-index-fixture.js';
+import { uniqueCollection } from '../helpers/vector-store-contract-data.js';
 
-const DIM = 32;
-const CENTRES = 16;
-/** Low so the tests index in well under a second; a long quiet time keeps pending rows visible. */
-const POLICY: Partial<VectorIndexPolicy> = {
-  thresholdRows: 600,
-  updateRows: 100_000,
-  quietMs: 600_000,
-  idIndexRows: 300,
-};
+// The index work runs where TEST_BUILDER says: in a builder process here, in the store's own
+// process when embedded-vector-index-inline.test.ts runs this file.
+const POLICY: Partial<VectorIndexPolicy> = { ...BASE_POLICY, builder: TEST_BUILDER };
+const openStore = (errors: string[], index: Partial<VectorIndexPolicy> = POLICY) =>
+  openIndexedStore(errors, { builder: TEST_BUILDER, ...index });
 
-/** Unit vectors around CENTRES random centres, as embeddings of a few topics cluster. */
-function clusteredPoints(seed: number, count: number, firstId = 1): Point[] {
-  const random = seededRandom(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random());
-  const centres = Array.from({ length: CENTRES }, () => Array.from({ length: DIM }, gauss));
-  return Array.from({ length: count }, (_, i) => {
-    const centre = centres[i % CENTRES]!;
-    const vector = Float32Array.from(centre, (c) => c + 0.5 * gauss());
-    const norm = Math.hypot(...vector);
-    return {
-      id: firstId + i,
-      vector: vector.map((v) => v / norm),
-      payload: { topic: i % CENTRES },
-    };
-  });
-}
-
-async function openStore(errors: string[], index: Partial<VectorIndexPolicy> = POLICY) {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-index-'));
-  const logger: Logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: () => undefined,
-    error: (message: string, fields?: LogFields) =>
-      errors.push(`${message} ${String(fields?.err)}`),
-    child: () => logger,
-  };
-  const options = { dataDir, index, logger };
-  let store = await createEmbeddedVectorStore(options);
-  return {
-    dataDir,
-    get store(): EmbeddedVectorStore {
-      return store;
-    },
-    async reopen(): Promise<EmbeddedVectorStore> {
-      await store.close();
-      store = await createEmbeddedVectorStore(options);
-      return store;
-    },
-    async cleanup(): Promise<void> {
-      await store.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function upsertInBatches(store: EmbeddedVectorStore, name: string, points: Point[]) {
-  for (let i = 0; i < points.length; i += 100) await store.upsert(name, points.slice(i, i + 100));
-}
-
-/** Folds pending rows in and waits until every point of the collection is in its index. */
-async function waitIndexed(store: EmbeddedVectorStore, name: string) {
-  await store.maintenanceSettled(name);
-  return waitFor(
-    async () => {
-      const c = await store.getCollection(name);
-      return c !== undefined && c.indexedVectorsCount === c.pointsCount && c.status === 'green'
-        ? c
-        : undefined;
-    },
-    { timeoutMs: 60_000, reason: 'the vector index to cover every point' },
-  );
-}
-
-async function topIds(
-  store: EmbeddedVectorStore,
-  name: string,
-  vector: Float32Array,
-  params?: { exact?: boolean; hnswEf?: number },
-): Promise<PointId[]> {
-  const hits = await store.search(name, { vector, limit: 10, withPayload: false, params });
-  return hits.map((h) => h.id);
-}
-
-describe('embedded store vector index', () => {
+describe(`embedded store vector index (${TEST_BUILDER} builder)`, () => {
   const cases = [
     ['cosine', 'hnsw_sq'],
     ['euclid', 'hnsw_sq'],

@@ -1,19 +1,25 @@
 // Ingest rate of one embedded collection as it crosses the vector index threshold, side by
 // side in one run: the index off (the floor the other settings are judged against), and the
-// store's default policy. Points stream in 1,024-point upserts as fast as the store takes
-// them; each setting runs in its own child process (fresh heap, fresh LanceDB thread pools).
-// Per segment: vectors/s, the index status at its end, and RSS; then the time to green.
+// store's default policy, each with the index builders named (`process`: builds, updates and
+// compactions in a low-priority child process; `inline`: in the store's process). Points
+// stream in 1,024-point upserts as fast as the store takes them; each setting runs in its own
+// child process (fresh heap, fresh LanceDB thread pools). Per segment: vectors/s, the index
+// status at its end, and RSS; then the time to green, the store process's RSS high-water and
+// the builder processes' (sampled every 200 ms).
 //
-//   node --import tsx test/perf/embedded-ingest-index.ts [points=60000] [threshold=20000] [segment=10000]
+//   node --import tsx test/perf/embedded-ingest-index.ts [points=60000] [threshold=20000] [segment=10000] [builders=process]
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../src/logging/index.js';
+import type { IndexBuilderKind } from '../../src/stores/embedded-index-builder.js';
 import type { VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import { seededRandom } from '../helpers/points.js';
+import { descendants } from '../helpers/process-tree.js';
 
 const DIM = 1536;
 const BATCH = 1024;
@@ -32,6 +38,12 @@ interface Run {
   totalRate: number;
   /** Background failures the store logged. */
   errors: number;
+  /** The first few of them. */
+  errorMessages: string[];
+  /** The store process's RSS high-water (getrusage), builder processes not included. */
+  maxRssMb: number;
+  /** The largest RSS of the builder processes alive at once, sampled. */
+  builderRssMb: number;
 }
 
 const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>> = {
@@ -43,15 +55,54 @@ const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>
     idRefreshRows: 1e12,
   }),
   'store defaults': (threshold) => ({ thresholdRows: threshold }),
+  // The build shares the machine with the ingest from the threshold on.
+  'build at once': (threshold) => ({ thresholdRows: threshold, maxDeferMs: 0 }),
 };
 
-async function child(points: number, threshold: number, segment: number, setting: string) {
+/** RSS of this process's children (the index builders), in MB. */
+function childrenRssMb(): number {
+  let kb = 0;
+  for (const pid of descendants(process.pid)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return kb / 1024;
+}
+
+async function child(
+  points: number,
+  threshold: number,
+  segment: number,
+  setting: string,
+  builder: IndexBuilderKind,
+) {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-ingest-index-'));
-  const run: Run = { segments: [], greenAfterMs: 0, totalRate: 0, errors: 0 };
+  const run: Run = {
+    segments: [],
+    greenAfterMs: 0,
+    totalRate: 0,
+    errors: 0,
+    errorMessages: [],
+    maxRssMb: 0,
+    builderRssMb: 0,
+  };
+  const sampler = setInterval(() => {
+    run.builderRssMb = Math.max(run.builderRssMb, childrenRssMb());
+  }, 200);
   const store = await createEmbeddedVectorStore({
     dataDir,
-    index: settings[setting]!(threshold),
-    logger: { ...silentLogger, error: () => void run.errors++ },
+    index: { ...settings[setting]!(threshold), builder },
+    logger: {
+      ...silentLogger,
+      error: (message, fields) => {
+        run.errors++;
+        if (run.errorMessages.length < 3)
+          run.errorMessages.push(`${message}: ${String(fields?.err)}`);
+      },
+    },
   });
   const random = seededRandom(42);
   const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random());
@@ -93,7 +144,9 @@ async function child(points: number, threshold: number, segment: number, setting
     const ingestEnd = performance.now();
     await store.maintenanceSettled('ingest');
     run.greenAfterMs = performance.now() - ingestEnd;
+    run.maxRssMb = process.resourceUsage().maxRSS / 1024;
   } finally {
+    clearInterval(sampler);
     await store.close();
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -104,8 +157,9 @@ async function main(): Promise<void> {
   const [points = 60_000, threshold = 20_000, segment = 10_000] = process.argv
     .slice(2, 5)
     .map(Number);
-  const role = process.argv[5];
-  if (role !== undefined) return child(points, threshold, segment, role);
+  const builders = (process.argv[5] ?? 'process').split(',') as IndexBuilderKind[];
+  const role = process.argv[6];
+  if (role !== undefined) return child(points, threshold, segment, role, builders[0]!);
   const script = fileURLToPath(import.meta.url);
   console.log(
     `load average at start: ${os
@@ -115,15 +169,18 @@ async function main(): Promise<void> {
   );
   // VECTORADMIN_PERF_SETTINGS='name|name' runs a subset; LANCE_*/RAYON_* pass through to children.
   const chosen = process.env['VECTORADMIN_PERF_SETTINGS']?.split('|') ?? Object.keys(settings);
-  const runs = chosen.map((setting) => {
-    const args = ['--import', 'tsx', script, String(points), String(threshold), String(segment)];
-    const out = spawnSync(process.execPath, [...args, setting], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
-    if (out.status !== 0) throw new Error(`${setting} failed: ${out.stderr}`);
-    return { setting, run: JSON.parse(out.stdout.trim().split('\n').pop()!) as Run };
-  });
+  const runs = chosen.flatMap((setting) =>
+    builders.map((builder) => {
+      const args = ['--import', 'tsx', script, String(points), String(threshold), String(segment)];
+      const out = spawnSync(process.execPath, [...args, builder, setting], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
+      const name = `${setting}, ${builder} builder`;
+      if (out.status !== 0) throw new Error(`${name} failed: ${out.stderr}`);
+      return { setting: name, run: JSON.parse(out.stdout.trim().split('\n').pop()!) as Run };
+    }),
+  );
   console.log(`vectors/s per ${segment}-point segment (threshold ${threshold}):`);
   for (const { setting, run } of runs) {
     console.log(`${setting}:`);
@@ -135,6 +192,10 @@ async function main(): Promise<void> {
     }
     console.log(
       `  whole ingest ${run.totalRate.toFixed(0)} vectors/s; settled ${(run.greenAfterMs / 1000).toFixed(1)} s after; ${run.errors} background errors`,
+    );
+    for (const message of run.errorMessages) console.log(`  error: ${message.slice(0, 300)}`);
+    console.log(
+      `  RSS high-water: store process ${run.maxRssMb.toFixed(0)} MB, builder processes ${run.builderRssMb.toFixed(0)} MB`,
     );
   }
   const off = runs[0]!.run;
