@@ -49,11 +49,25 @@ async function runSummaries(config: Config, runPrefix: string): Promise<RunSumma
   } catch {
     return new Map(); // a checkpoint being replaced; the next poll reads it
   }
-  return new Map(
-    all
-      .filter((s) => s.scope === 'cumulative' && s.tenant_id.startsWith(`${runPrefix}-`))
-      .map((s) => [summaryKey(s.operation, s.collection), s]),
-  );
+  const merged = new Map<string, Summary>();
+  for (const s of all) {
+    if (s.scope !== 'cumulative' || !s.tenant_id.startsWith(`${runPrefix}-`)) continue;
+    // A stream's opening names its tenant but no collection: the run's tenants share that key.
+    const key = summaryKey(s.operation, s.collection);
+    const seen = merged.get(key);
+    merged.set(
+      key,
+      seen === undefined
+        ? s
+        : {
+            ...seen,
+            operations: seen.operations + s.operations,
+            points: seen.points + s.points,
+            errors: seen.errors + s.errors,
+          },
+    );
+  }
+  return merged;
 }
 
 /** The client's counts beside the consumer's, per operation, and latencies per collection. */

@@ -98,11 +98,12 @@ export async function streamIngest(
   }
   const durationMs = performance.now() - started;
   if (options.tally !== undefined) {
-    // One server-side stream per attempt, each evented as closed under its collection. Its
-    // opening is evented at open, before any batch names a collection, under the key's tenant
-    // (none for the bench's admin key), so it is not this run's to count.
+    // One server-side stream per attempt, each evented as closed under its collection. The
+    // bench's admin-key stream events its opening with its first batch's tenant and no
+    // collection, so openings are counted under the empty collection.
     const { tally, collection } = options.tally;
     for (let i = 0; i <= reconnects; i++) {
+      tally.record(Operation.StreamOpened, '', { latencyMs: 0 });
       // A closed stream's event carries the points it wrote: all of them when it never broke.
       tally.record(Operation.StreamClosed, collection, {
         latencyMs: durationMs,
