@@ -26,7 +26,7 @@ export const envSchema = z.object({
   /** Default HNSW search breadth of the embedded store; a query's hnsw_ef overrides it. */
   VECTORADMIN_EMBEDDED_INDEX_EF: int(1, 10_000).default(128),
   /** Default IVF partitions an ivf_rq search visits; a query's hnsw_ef overrides it. */
-  VECTORADMIN_EMBEDDED_INDEX_NPROBES: int(1, 10_000).default(80),
+  VECTORADMIN_EMBEDDED_INDEX_NPROBES: int(1, 10_000).default(20),
   /**
    * process: index builds, updates and compactions run in a child process at the lowest CPU
    * priority (their CPU and memory are not the service's); inline: in the service process.
