@@ -31,6 +31,7 @@ import { indexBuilder } from './embedded-index-builder.js';
 import type { IndexBuilder } from './embedded-index-builder.js';
 import type { VectorIndexPolicy } from './embedded-index.js';
 import { retrievePoints } from './embedded-retrieve.js';
+import { writeBatch } from './embedded-upsert.js';
 import { scanPayloads } from './embedded-scan.js';
 import { vectorSearch } from './embedded-search.js';
 import { ScanGate } from './embedded-scan-gate.js';
@@ -243,16 +244,8 @@ export class EmbeddedVectorStore implements VectorStore {
         const open = await this.tables.get(name);
         if (points.length === 0) return;
         const data = open === before ? columns : upsertColumns(points, open.config);
-        const result = await open.table
-          .mergeInsert('id')
-          .whenMatchedUpdateAll()
-          .whenNotMatchedInsertAll()
-          .execute(batchTable(open.schema, data));
-        this.afterWrite(name, open, {
-          inserted: result.numInsertedRows,
-          updated: result.numUpdatedRows,
-          deleted: result.numDeletedRows,
-        });
+        const commit = await writeBatch(open.table, data.ids, batchTable(open.schema, data));
+        this.afterWrite(name, open, commit);
       }),
     );
   }

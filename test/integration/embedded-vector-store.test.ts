@@ -102,6 +102,62 @@ describe('embedded store specifics', () => {
     }
   });
 
+  test('embedded store - new ids are appended and known ids replaced, inside and outside the id index', async () => {
+    // The id index covers the first 60 rows only: later rows are found by scanning.
+    const f = await openFixture({ index: { idIndexRows: 50, idRefreshRows: 1_000_000 } });
+    try {
+      const name = uniqueCollection('append');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'dot' });
+      const random = seededRandom(8);
+      const point = (id: number, v: number) => ({
+        id,
+        vector: randomVector(random, DIM),
+        payload: { v },
+      });
+      const range = (from: number, to: number) =>
+        Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      await f.store.upsert(
+        name,
+        range(1, 60).map((id) => point(id, 1)),
+      );
+      await f.store.maintenanceSettled(name);
+      await f.store.upsert(
+        name,
+        range(61, 80).map((id) => point(id, 1)),
+      );
+      // Known ids covered by the index, known ids it does not cover, and a new id, in one batch.
+      await f.store.upsert(name, [point(5, 2), point(70, 2), point(81, 2)]);
+      await f.store.upsert(name, [point(70, 3)]);
+      await f.store.deletePoints(name, { ids: [6] });
+      await f.store.upsert(name, [point(6, 4), ...range(82, 90).map((id) => point(id, 1))]);
+
+      assert.equal(await f.store.count(name, undefined, true), 90);
+      const got = await f.store.retrieve(name, {
+        ids: [5, 6, 70, 81, 90],
+        withPayload: true,
+        withVector: false,
+      });
+      assert.deepEqual(
+        got.map((p) => [p.id, p.payload]),
+        [
+          [5, { v: 2 }],
+          [6, { v: 4 }],
+          [70, { v: 3 }],
+          [81, { v: 2 }],
+          [90, { v: 1 }],
+        ],
+      );
+      const db = await connect(f.dataDir);
+      const table = await db.openTable(name);
+      const ids = (await table.query().select(['id']).toArray()).map((row) => String(row.id));
+      table.close();
+      db.close();
+      assert.equal(new Set(ids).size, ids.length, 'one stored row per id');
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   test('embedded store - a batch with a bad vector writes nothing', async () => {
     const f = await openFixture();
     try {

@@ -8,6 +8,7 @@
 // the builder processes' (sampled every 200 ms).
 //
 //   node --import tsx test/perf/embedded-ingest-index.ts [points=60000] [threshold=20000] [segment=10000] [builders=process]
+//   (VECTORADMIN_EMBEDDED_INDEX_KIND=ivf_rq for that index kind)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../src/logging/index.js';
 import type { IndexBuilderKind } from '../../src/stores/embedded-index-builder.js';
-import type { VectorIndexPolicy } from '../../src/stores/embedded-index.js';
+import type { VectorIndexKind, VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import { seededRandom } from '../helpers/points.js';
 import { descendants } from '../helpers/process-tree.js';
@@ -48,6 +49,8 @@ interface Run {
 
 const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>> = {
   'no indexes': () => ({ thresholdRows: 1e12, idIndexRows: 1e12 }),
+  // Writes as the store makes them, without any vector index work beside them.
+  'id index only': () => ({ thresholdRows: 1e12 }),
   // Work starts as soon as it is due and the id index is only refreshed by optimize().
   'build at once, id index stale': (threshold) => ({
     thresholdRows: threshold,
@@ -58,6 +61,11 @@ const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>
   // The build shares the machine with the ingest from the threshold on.
   'build at once': (threshold) => ({ thresholdRows: threshold, maxDeferMs: 0 }),
 };
+
+function indexKind(): { kind?: VectorIndexKind } {
+  const kind = process.env['VECTORADMIN_EMBEDDED_INDEX_KIND'];
+  return kind === 'hnsw_sq' || kind === 'ivf_rq' ? { kind } : {};
+}
 
 /** RSS of this process's children (the index builders), in MB. */
 function childrenRssMb(): number {
@@ -94,7 +102,8 @@ async function child(
   }, 200);
   const store = await createEmbeddedVectorStore({
     dataDir,
-    index: { ...settings[setting]!(threshold), builder },
+    // VECTORADMIN_EMBEDDED_INDEX_KIND picks the index kind, as it does for the service.
+    index: { ...settings[setting]!(threshold), builder, ...indexKind() },
     logger: {
       ...silentLogger,
       error: (message, fields) => {

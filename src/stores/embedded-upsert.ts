@@ -1,0 +1,43 @@
+import type { Table } from '@lancedb/lancedb';
+import type { Table as ArrowTable } from 'apache-arrow';
+import type { CommitRows } from './embedded-compaction.js';
+import { sqlString } from './lance-arrow.js';
+
+/**
+ * Writes one batch, already deduplicated by id. A batch whose ids are all new is appended:
+ * LanceDB's merge costs about twice an append and its process keeps memory in proportion to
+ * what it merged, which an append does not (docs/BENCHMARKS.md, "Appends for new ids"), and a
+ * bulk load is mostly new ids. The check reads the id column only, through the id index where
+ * it covers the table. The caller runs one write at a time per table, so nothing is written
+ * between the check and the append.
+ */
+export async function writeBatch(
+  table: Table,
+  ids: readonly string[],
+  batch: ArrowTable,
+): Promise<CommitRows> {
+  if (ids.length > 0 && !(await anyStored(table, ids))) {
+    await table.add(batch);
+    return { inserted: ids.length, updated: 0, deleted: 0 };
+  }
+  const result = await table
+    .mergeInsert('id')
+    .whenMatchedUpdateAll()
+    .whenNotMatchedInsertAll()
+    .execute(batch);
+  return {
+    inserted: result.numInsertedRows,
+    updated: result.numUpdatedRows,
+    deleted: result.numDeletedRows,
+  };
+}
+
+async function anyStored(table: Table, ids: readonly string[]): Promise<boolean> {
+  const found = await table
+    .query()
+    .where(`id IN (${ids.map(sqlString).join(', ')})`)
+    .select(['id'])
+    .limit(1)
+    .toArray();
+  return found.length > 0;
+}
