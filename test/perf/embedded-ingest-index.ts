@@ -51,6 +51,8 @@ const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>
   'no indexes': () => ({ thresholdRows: 1e12, idIndexRows: 1e12 }),
   // Writes as the store makes them, without any vector index work beside them.
   'id index only': () => ({ thresholdRows: 1e12 }),
+  // The same with the id index rebuilt four times less often.
+  'id index only, refreshed every 32k': () => ({ thresholdRows: 1e12, idRefreshRows: 32_768 }),
   // Work starts as soon as it is due and the id index is only refreshed by optimize().
   'build at once, id index stale': (threshold) => ({
     thresholdRows: threshold,
