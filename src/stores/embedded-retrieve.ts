@@ -2,7 +2,7 @@ import type { Table } from '@lancedb/lancedb';
 import type { Vector } from 'apache-arrow';
 import { pointIdFromKey, pointIdKey } from '../domain/point-id.js';
 import type { Payload, RetrievedPoint, RetrieveQuery } from '../domain/types.js';
-import { forEachVector, sqlString } from './lance-arrow.js';
+import { forEachVector, idIn } from './lance-arrow.js';
 
 // DataFusion evaluates long IN lists slowly (see DEFAULT_IN_LIST_MAX in embedded-search.ts).
 const IDS_PER_QUERY = 256;
@@ -22,10 +22,7 @@ export async function retrievePoints(
   if (query.withVector) columns.push('vector');
   const found = new Map<string, RetrievedPoint>();
   for (let start = 0; start < keys.length; start += IDS_PER_QUERY) {
-    const where = `id IN (${keys
-      .slice(start, start + IDS_PER_QUERY)
-      .map(sqlString)
-      .join(', ')})`;
+    const where = idIn(keys.slice(start, start + IDS_PER_QUERY));
     for await (const batch of table.query().where(where).select(columns)) {
       const ids = batch.getChild('id') as Vector;
       const payloads = batch.getChild('payload');

@@ -12,7 +12,7 @@ import {
 } from './embedded-scoring.js';
 import type { AnnOptions } from './embedded-index.js';
 import { compileFilter } from './filter-match.js';
-import { sqlString } from './lance-arrow.js';
+import { idIn } from './lance-arrow.js';
 
 /**
  * Default for `inListMax`: up to this many matches, a filtered search prefilters natively with
@@ -87,7 +87,7 @@ async function filteredSearch(
     hits.filter((hit) => predicate(JSON.parse(hit.payload!) as Payload));
   if (scan.matches <= inListMax) {
     // Rechecked because a write may have landed since the scan.
-    const where = `id IN (${scan.ids.map(sqlString).join(', ')})`;
+    const where = idIn(scan.ids);
     return matching(await native(limit, where, true, true));
   }
   let fetch = Math.ceil(((limit * scan.rows) / scan.matches) * 2);

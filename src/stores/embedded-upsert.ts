@@ -1,7 +1,7 @@
 import type { Table } from '@lancedb/lancedb';
 import type { Table as ArrowTable } from 'apache-arrow';
 import type { CommitRows } from './embedded-compaction.js';
-import { sqlString } from './lance-arrow.js';
+import { idIn } from './lance-arrow.js';
 
 /**
  * Writes one batch, already deduplicated by id. A batch whose ids are all new is appended:
@@ -16,7 +16,7 @@ export async function writeBatch(
   ids: readonly string[],
   batch: ArrowTable,
 ): Promise<CommitRows> {
-  if (ids.length > 0 && !(await anyStored(table, ids))) {
+  if (!(await anyStored(table, ids))) {
     await table.add(batch);
     return { inserted: ids.length, updated: 0, deleted: 0 };
   }
@@ -33,11 +33,6 @@ export async function writeBatch(
 }
 
 async function anyStored(table: Table, ids: readonly string[]): Promise<boolean> {
-  const found = await table
-    .query()
-    .where(`id IN (${ids.map(sqlString).join(', ')})`)
-    .select(['id'])
-    .limit(1)
-    .toArray();
+  const found = await table.query().where(idIn(ids)).select(['id']).limit(1).toArray();
   return found.length > 0;
 }

@@ -38,7 +38,7 @@ import { ScanGate } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
 import { LanceTableCache } from './embedded-table-cache.js';
 import type { OpenCollection } from './embedded-table-cache.js';
-import { batchTable, collectionSchema, sqlString, upsertColumns } from './lance-arrow.js';
+import { batchTable, collectionSchema, idIn, upsertColumns } from './lance-arrow.js';
 import { alreadyExists, toStoreError } from './lance-errors.js';
 
 /** Options of the embedded (LanceDB) store. */
@@ -262,7 +262,7 @@ export class EmbeddedVectorStore implements VectorStore {
           for (const key of scan.ids) keys.add(key);
         }
         if (keys.size === 0) return;
-        const where = `id IN (${[...keys].map(sqlString).join(', ')})`;
+        const where = idIn([...keys]);
         const { numDeletedRows } = await open.table.delete(where);
         this.afterWrite(name, open, { inserted: 0, updated: 0, deleted: numDeletedRows });
       }),

@@ -41,3 +41,15 @@ export function wirePoints(
   }
   return { points, vectors };
 }
+
+/**
+ * Vectors around `count` seeded Gaussian centres in `dim` dimensions, as embeddings of a few
+ * topics cluster; `near(k)` draws one around centre `k mod count` (spread 0.6 per value). Draws
+ * come from one seeded stream, so a script that draws in the same order gets the same data.
+ */
+export function clusteredVectors(seed: number, dim: number, count: number) {
+  const random = seededRandom(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random());
+  const centres = Array.from({ length: count }, () => Float32Array.from({ length: dim }, gauss));
+  return { near: (k: number) => centres[k % count]!.map((c) => c + 0.6 * gauss()) };
+}

@@ -13,7 +13,7 @@ import type { Point, PointId } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logging/index.js';
 import type { VectorIndexKind } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
-import { seededRandom } from '../helpers/points.js';
+import { clusteredVectors } from '../helpers/points.js';
 
 const [rowsArg = '100000', queriesArg = '50', cacheArg = '1024', kindArg] = process.argv.slice(2);
 const [rows, queries, cacheMb] = [rowsArg, queriesArg, cacheArg].map(Number) as [
@@ -36,13 +36,10 @@ if (kindArg === undefined) {
 }
 
 async function measure(kind: VectorIndexKind): Promise<void> {
-  const random = seededRandom(42);
-  const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random());
-  const centres = Array.from({ length: CENTRES }, () => Float32Array.from({ length: DIM }, gauss));
+  const { near } = clusteredVectors(42, DIM, CENTRES);
   const points = (firstId: number, count: number): Point[] =>
     Array.from({ length: count }, (_, i) => {
-      const centre = centres[(firstId + i) % CENTRES]!;
-      return { id: firstId + i, vector: centre.map((c) => c + 0.6 * gauss()), payload: {} };
+      return { id: firstId + i, vector: near(firstId + i), payload: {} };
     });
   const mb = () => (process.memoryUsage().rss / 1e6).toFixed(0);
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-index-kinds-'));

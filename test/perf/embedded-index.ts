@@ -13,20 +13,17 @@ import { silentLogger } from '../../src/logging/index.js';
 import type { VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import type { EmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
-import { seededRandom } from '../helpers/points.js';
+import { clusteredVectors } from '../helpers/points.js';
 
 const [rows = 100_000, queries = 30] = process.argv.slice(2).map(Number);
 const DIM = 1536;
 const BATCH = 1024;
 const CENTRES = 64;
-const random = seededRandom(42);
-const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random());
-const centres = Array.from({ length: CENTRES }, () => Float32Array.from({ length: DIM }, gauss));
+const { near } = clusteredVectors(42, DIM, CENTRES);
 
 function batch(firstId: number, count = BATCH): Point[] {
   return Array.from({ length: count }, (_, i) => {
-    const centre = centres[(firstId + i) % CENTRES]!;
-    const vector = centre.map((c) => c + 0.6 * gauss());
+    const vector = near(firstId + i);
     return { id: firstId + i, vector, payload: { n: firstId + i } };
   });
 }

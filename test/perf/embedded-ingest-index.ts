@@ -19,7 +19,7 @@ import { silentLogger } from '../../src/logging/index.js';
 import type { IndexBuilderKind } from '../../src/stores/embedded-index-builder.js';
 import type { VectorIndexKind, VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
-import { seededRandom } from '../helpers/points.js';
+import { clusteredVectors } from '../helpers/points.js';
 import { descendants } from '../helpers/process-tree.js';
 
 const DIM = 1536;
@@ -115,14 +115,11 @@ async function child(
       },
     },
   });
-  const random = seededRandom(42);
-  const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random());
-  const centres = Array.from({ length: CENTRES }, () => Float32Array.from({ length: DIM }, gauss));
+  const { near } = clusteredVectors(42, DIM, CENTRES);
   const batch = (first: number) =>
     Array.from({ length: BATCH }, (_, i) => {
       const id = first + i;
-      const centre = centres[id % CENTRES]!;
-      return { id, vector: centre.map((c) => c + 0.6 * gauss()), payload: { n: id } };
+      return { id, vector: near(id), payload: { n: id } };
     });
   try {
     await store.createCollection('ingest', { vectorSize: DIM, distance: 'cosine' });

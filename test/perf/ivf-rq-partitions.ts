@@ -11,7 +11,7 @@ import { connect, Index, Session, type Table, type VectorQuery } from '@lancedb/
 import type { Point } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
-import { seededRandom } from '../helpers/points.js';
+import { clusteredVectors } from '../helpers/points.js';
 
 const [dataDir, rowsArg = '1000000', partsArg = '0,1000', probesArg = '10,20,40,80'] =
   process.argv.slice(2);
@@ -24,16 +24,12 @@ const CENTRES = 64;
 const REFINE = 20;
 const TABLE = 'partitions';
 
-const random = seededRandom(42);
-const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random());
-const centres = Array.from({ length: CENTRES }, () => Float32Array.from({ length: DIM }, gauss));
+const { near } = clusteredVectors(42, DIM, CENTRES);
 const unit = (v: Float32Array) => {
   const norm = Math.hypot(...v);
   return v.map((x) => x / norm);
 };
-const queries = Array.from({ length: Number(queriesArg) }, (_, i) =>
-  unit(centres[(7 + i * 13) % CENTRES]!.map((c) => c + 0.6 * gauss())),
-);
+const queries = Array.from({ length: Number(queriesArg) }, (_, i) => unit(near(7 + i * 13)));
 
 if (!existsSync(dataDir)) await writeCollection();
 const db = await connect(dataDir, {
@@ -97,8 +93,7 @@ async function writeCollection(): Promise<void> {
   });
   const points = (firstId: number, count: number): Point[] =>
     Array.from({ length: count }, (_, i) => {
-      const centre = centres[(firstId + i) % CENTRES]!;
-      return { id: firstId + i, vector: centre.map((c) => c + 0.6 * gauss()), payload: {} };
+      return { id: firstId + i, vector: near(firstId + i), payload: {} };
     });
   try {
     await store.createCollection(TABLE, { vectorSize: DIM, distance: 'cosine' });
