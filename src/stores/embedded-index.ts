@@ -50,6 +50,8 @@ export interface VectorIndexPolicy {
   readonly idIndexRows: number;
   /** The id index is rebuilt once this many rows were written since it was built. */
   readonly idRefreshRows: number;
+  /** Upserts ask an in-memory filter of known ids first (KnownIds); off only to measure it. */
+  readonly idFilter: boolean;
   /**
    * Vector index builds and updates wait while writes keep arriving (less than `quietMs`
    * apart), at most this long after they became due.
@@ -84,6 +86,7 @@ export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = {
   quietMs: 5_000,
   idIndexRows: 10_000,
   idRefreshRows: 8_192,
+  idFilter: true,
   maxDeferMs: 120_000,
   maxIndexSegments: 8,
   ef: 128,

@@ -6,6 +6,7 @@ import { VectorAdminError } from '../domain/errors.js';
 import type { CollectionConfig } from '../domain/types.js';
 import { CompactionTracker } from './embedded-compaction.js';
 import type { CollectionIndexer } from './embedded-index.js';
+import { KnownIds } from './embedded-known-ids.js';
 import { collectionSchema, configFromSchema } from './lance-arrow.js';
 import { collectionNotFound, toStoreError } from './lance-errors.js';
 
@@ -21,6 +22,8 @@ export interface OpenCollection {
   readonly compaction: CompactionTracker;
   /** Builds and updates this table's indexes in the background. */
   readonly indexer: CollectionIndexer;
+  /** The ids this table may hold, so upserts of new ids skip the id query. */
+  readonly knownIds: KnownIds;
 }
 
 /** Makes the indexer of a table just opened. */
@@ -40,6 +43,7 @@ export class LanceTableCache {
   constructor(
     private readonly db: Connection,
     private readonly dataDir: string,
+    private readonly idFilter: boolean,
     private readonly makeIndexer: IndexerFactory,
   ) {}
 
@@ -121,6 +125,8 @@ export class LanceTableCache {
     const indexer = this.makeIndexer(name, table, config);
     await indexer.start(rows);
     const compaction = new CompactionTracker(rows);
-    return { table, config, schema: collectionSchema(config), identity, compaction, indexer };
+    const knownIds = new KnownIds(table, rows, this.idFilter);
+    const schema = collectionSchema(config);
+    return { table, config, schema, identity, compaction, indexer, knownIds };
   }
 }

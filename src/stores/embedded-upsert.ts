@@ -1,22 +1,26 @@
 import type { Table } from '@lancedb/lancedb';
 import type { Table as ArrowTable } from 'apache-arrow';
 import type { CommitRows } from './embedded-compaction.js';
+import type { KnownIds } from './embedded-known-ids.js';
 import { idIn } from './lance-arrow.js';
 
 /**
  * Writes one batch, already deduplicated by id. A batch whose ids are all new is appended:
  * LanceDB's merge costs about twice an append and its process keeps memory in proportion to
  * what it merged, which an append does not (docs/BENCHMARKS.md, "Appends for new ids"), and a
- * bulk load is mostly new ids. The check reads the id column only, through the id index where
- * it covers the table. The caller runs one write at a time per table, so nothing is written
- * between the check and the append.
+ * bulk load is mostly new ids. The known-ids filter settles most checks in memory; the rest
+ * read the id column, through the id index where it covers the table. The caller runs one
+ * write at a time per table, so nothing is written between the check and the append.
  */
 export async function writeBatch(
   table: Table,
+  knownIds: KnownIds,
   ids: readonly string[],
   batch: ArrowTable,
 ): Promise<CommitRows> {
-  if (!(await anyStored(table, ids))) {
+  const noneStored = knownIds.noneStored(ids);
+  knownIds.record(ids);
+  if (noneStored || !(await anyStored(table, ids))) {
     await table.add(batch);
     return { inserted: ids.length, updated: 0, deleted: 0 };
   }

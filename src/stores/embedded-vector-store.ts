@@ -127,7 +127,7 @@ export class EmbeddedVectorStore implements VectorStore {
     options: Omit<EmbeddedVectorStoreOptions, 'dataDir'> = {},
   ) {
     const policy = { ...DEFAULT_VECTOR_INDEX_POLICY, ...options.index };
-    this.tables = new LanceTableCache(db, dataDir, (name, table, config) => {
+    this.tables = new LanceTableCache(db, dataDir, policy.idFilter, (name, table, config) => {
       const builder = indexBuilder(policy.builder, table, { dataDir, table: name });
       const optimize = () => this.optimize(name, table, builder);
       const onError = (message: string, err: unknown) => {
@@ -244,7 +244,12 @@ export class EmbeddedVectorStore implements VectorStore {
         const open = await this.tables.get(name);
         if (points.length === 0) return;
         const data = open === before ? columns : upsertColumns(points, open.config);
-        const commit = await writeBatch(open.table, data.ids, batchTable(open.schema, data));
+        const commit = await writeBatch(
+          open.table,
+          open.knownIds,
+          data.ids,
+          batchTable(open.schema, data),
+        );
         this.afterWrite(name, open, commit);
       }),
     );
@@ -320,7 +325,7 @@ export class EmbeddedVectorStore implements VectorStore {
    */
   async maintenanceSettled(name: string): Promise<void> {
     const open = await this.enqueue(name, () => this.tables.get(name));
-    await open.indexer.settled();
+    await Promise.all([open.indexer.settled(), open.knownIds.settled()]);
   }
 
   async close(): Promise<void> {

@@ -158,6 +158,54 @@ describe('embedded store specifics', () => {
     }
   });
 
+  test('embedded store - a reopened store knows the ids it holds before it appends', async () => {
+    const f = await openFixture();
+    try {
+      const name = uniqueCollection('known');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'dot' });
+      const random = seededRandom(9);
+      const point = (id: number | string, v: number) => ({
+        id,
+        vector: randomVector(random, DIM),
+        payload: { v },
+      });
+      const uuid = '6f9619ff-8b86-d011-b42d-00cf4fc964ff';
+      const stored = Array.from({ length: 3000 }, (_, i) => point(i + 1, 1));
+      for (let i = 0; i < stored.length; i += 1000) {
+        await f.store.upsert(name, stored.slice(i, i + 1000));
+      }
+      await f.store.upsert(name, [point(uuid, 1)]);
+      const store = await f.reopen();
+      // The first write loads the stored ids; the writes after it are decided by them.
+      await store.upsert(name, [point(3001, 1)]);
+      await store.maintenanceSettled(name);
+      await store.upsert(name, [point(3002, 2), point(2999, 2)]);
+      await store.upsert(name, [point(uuid.toUpperCase(), 2)]);
+      await store.upsert(name, [point(3001, 3), point(3003, 2)]);
+      await store.deletePoints(name, { ids: [7] });
+      await store.upsert(name, [point(7, 4), point(3004, 2)]);
+
+      assert.equal(await store.count(name, undefined, true), 3005);
+      const got = await store.retrieve(name, {
+        ids: [7, 2999, 3001, uuid, 3004],
+        withPayload: true,
+        withVector: false,
+      });
+      assert.deepEqual(
+        got.map((p) => [p.id, p.payload]),
+        [
+          [7, { v: 4 }],
+          [2999, { v: 2 }],
+          [3001, { v: 3 }],
+          [uuid, { v: 2 }],
+          [3004, { v: 2 }],
+        ],
+      );
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   test('embedded store - a batch with a bad vector writes nothing', async () => {
     const f = await openFixture();
     try {

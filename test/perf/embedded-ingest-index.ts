@@ -5,7 +5,8 @@
 // stream in 1,024-point upserts as fast as the store takes them; each setting runs in its own
 // child process (fresh heap, fresh LanceDB thread pools). Per segment: vectors/s, the index
 // status at its end, and RSS; then the time to green, the store process's RSS high-water and
-// the builder processes' (sampled every 200 ms).
+// the builder processes' (sampled every 200 ms). CPU per 1,000 vectors is the store process's
+// (its LanceDB threads included): steadier than a rate on a shared machine.
 //
 //   node --import tsx test/perf/embedded-ingest-index.ts [points=60000] [threshold=20000] [segment=10000] [builders=process]
 //   (VECTORADMIN_EMBEDDED_INDEX_KIND=ivf_rq for that index kind)
@@ -32,6 +33,8 @@ interface Segment {
   status: string;
   indexed: number;
   rssMb: number;
+  /** CPU time of the store process (every thread, LanceDB's included) per 1,000 vectors. */
+  cpuMsPerK: number;
 }
 interface Run {
   segments: Segment[];
@@ -51,6 +54,8 @@ const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>
   'no indexes': () => ({ thresholdRows: 1e12, idIndexRows: 1e12 }),
   // Writes as the store makes them, without any vector index work beside them.
   'id index only': () => ({ thresholdRows: 1e12 }),
+  // The same with every upsert asking the table whether its ids are new.
+  'id index only, no id filter': () => ({ thresholdRows: 1e12, idFilter: false }),
   // The same with the id index rebuilt four times less often.
   'id index only, refreshed every 32k': () => ({ thresholdRows: 1e12, idRefreshRows: 32_768 }),
   // Work starts as soon as it is due and the id index is only refreshed by optimize().
@@ -80,6 +85,10 @@ function childrenRssMb(): number {
     }
   }
   return kb / 1024;
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
 }
 
 async function child(
@@ -127,6 +136,7 @@ async function child(
     let totalMs = 0;
     let segmentMs = 0;
     let segmentPoints = 0;
+    let segmentCpu = process.cpuUsage();
     for (let written = 0; written < points;) {
       const next = batch(written + 1);
       const start = performance.now();
@@ -142,7 +152,9 @@ async function child(
           status: described?.status ?? '?',
           indexed: described?.indexedVectorsCount ?? 0,
           rssMb: process.memoryUsage().rss / 1e6,
+          cpuMsPerK: cpuMs(process.cpuUsage(segmentCpu)) / (segmentPoints / 1000),
         });
+        segmentCpu = process.cpuUsage();
         totalMs += segmentMs;
         segmentMs = 0;
         segmentPoints = 0;
@@ -195,7 +207,8 @@ async function main(): Promise<void> {
     for (const s of run.segments) {
       console.log(
         `  to ${String(s.points).padStart(8)}: ${s.rate.toFixed(0).padStart(6)} vectors/s, ` +
-          `${s.status} (${s.indexed} indexed), rss ${s.rssMb.toFixed(0)} MB`,
+          `${s.status} (${s.indexed} indexed), rss ${s.rssMb.toFixed(0)} MB, ` +
+          `cpu ${s.cpuMsPerK.toFixed(1)} ms per 1,000`,
       );
     }
     console.log(
