@@ -1,0 +1,128 @@
+// What searches leave in the embedded store's RSS, side by side in one run: glibc malloc with
+// MALLOC_ARENA_MAX=2 (what the service runs with) against the same with a fixed mmap threshold,
+// which serves every allocation of 128 KiB and more (LanceDB's decoded pages and batches) from
+// mmap, so freeing one returns it to the kernel. Each setting runs in its own child process:
+// it loads `points` 1,536-d points (no vector index: every search scans, as the bench's exact
+// and filtered levels do), then runs exact searches and filtered searches at 1% and 10%
+// selectivity, printing RSS after each phase, each phase's p50 and the RSS high-water.
+//
+//   node --import tsx test/perf/embedded-search-memory.ts [points=200000] [searches=10]
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Filter } from '../../src/domain/types.js';
+import { silentLogger } from '../../src/logging/index.js';
+import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
+import { clusteredVectors } from '../helpers/points.js';
+
+const DIM = 1536;
+const BATCH = 1024;
+const settings: Record<string, Record<string, string>> = {
+  'arenas 2': { MALLOC_ARENA_MAX: '2' },
+  'arenas 2, mmap from 128 KiB': {
+    MALLOC_ARENA_MAX: '2',
+    MALLOC_MMAP_THRESHOLD_: '131072',
+    MALLOC_TRIM_THRESHOLD_: '131072',
+  },
+};
+
+interface Phase {
+  name: string;
+  rssMb: number;
+  p50Ms: number;
+}
+
+const bucket = (buckets: number): Filter => ({
+  must: [{ key: `b${buckets}`, match: 0 }],
+  should: [],
+  mustNot: [],
+});
+
+async function child(points: number, searches: number): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-search-memory-'));
+  const store = await createEmbeddedVectorStore({
+    dataDir,
+    index: { thresholdRows: 1e12 },
+    logger: silentLogger,
+  });
+  const { near } = clusteredVectors(42, DIM, 64);
+  const phases: Phase[] = [];
+  const rssMb = () => process.memoryUsage().rss / 1e6;
+  try {
+    await store.createCollection('memory', { vectorSize: DIM, distance: 'cosine' });
+    for (let written = 0; written < points; written += BATCH) {
+      const batch = Array.from({ length: BATCH }, (_, i) => {
+        const id = written + i + 1;
+        return { id, vector: near(id), payload: { b100: id % 100, b10: id % 10 } };
+      });
+      await store.upsert('memory', batch);
+    }
+    await store.maintenanceSettled('memory');
+    phases.push({ name: 'after the load', rssMb: rssMb(), p50Ms: 0 });
+    const run = async (name: string, filter: Filter | undefined) => {
+      const times: number[] = [];
+      for (let q = 0; q < searches; q++) {
+        const start = performance.now();
+        await store.search('memory', {
+          vector: near(points + q),
+          limit: 10,
+          withPayload: false,
+          ...(filter === undefined ? { params: { exact: true } } : { filter }),
+        });
+        times.push(performance.now() - start);
+      }
+      times.sort((a, b) => a - b);
+      phases.push({ name, rssMb: rssMb(), p50Ms: times[Math.floor(times.length / 2)]! });
+    };
+    await run('exact', undefined);
+    await run('filtered 1%', bucket(100));
+    await run('filtered 10%', bucket(10));
+  } finally {
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ phases, maxRssMb }));
+}
+
+async function main(): Promise<void> {
+  const [points = 200_000, searches = 10] = process.argv.slice(2, 4).map(Number);
+  const role = process.argv[4];
+  if (role !== undefined) return child(points, searches);
+  const script = fileURLToPath(import.meta.url);
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  for (const [setting, env] of Object.entries(settings)) {
+    const args = ['--import', 'tsx', script, String(points), String(searches), setting];
+    const out = spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+      env: { ...process.env, ...env },
+    });
+    if (out.status !== 0) throw new Error(`${setting} failed: ${out.stderr}`);
+    const result = JSON.parse(out.stdout.trim().split('\n').pop()!) as {
+      phases: Phase[];
+      maxRssMb: number;
+    };
+    console.log(`${setting}:`);
+    for (const p of result.phases) {
+      const p50 = p.p50Ms === 0 ? '' : `, p50 ${p.p50Ms.toFixed(0)} ms`;
+      console.log(`  ${p.name.padEnd(14)} rss ${p.rssMb.toFixed(0).padStart(5)} MB${p50}`);
+    }
+    console.log(`  RSS high-water ${result.maxRssMb.toFixed(0)} MB`);
+  }
+  console.log(
+    `load average at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
+await main();
