@@ -1,6 +1,7 @@
 import { connect } from '@lancedb/lancedb';
 import type { CollectionConfig, Point } from '../domain/index.js';
 import { batchTable, collectionSchema, upsertColumns } from './lance-arrow.js';
+import { payloadColumns } from './lance-payload-columns.js';
 
 /**
  * The embedded store's floor: LanceDB `add` of batches prepared as the adapter prepares them
@@ -16,9 +17,10 @@ export async function openEmbeddedAppendFloor(
   try {
     const schema = collectionSchema(config);
     const lance = await db.createEmptyTable(collection, schema);
+    const columns = payloadColumns(schema, config);
     return {
       append: async (points: readonly Point[]) => {
-        await lance.add(batchTable(schema, upsertColumns(points, config)));
+        await lance.add(batchTable(schema, upsertColumns(points, config, columns)));
       },
       count: (): Promise<number> => lance.countRows(),
       close: (): void => {

@@ -5,7 +5,10 @@ import type { CollectionConfig } from '../domain/types.js';
 import type { IndexBuilder, IndexBuilderKind } from './embedded-index-builder.js';
 import { VECTOR_INDEX_NAME } from './embedded-index-job.js';
 import type { VectorIndexSpec } from './embedded-index-job.js';
+import { PayloadColumnIndexes } from './embedded-payload-indexes.js';
 import { lanceDistanceType } from './embedded-scoring.js';
+import { COMMIT_CONFLICT } from './lance-errors.js';
+import type { PayloadColumn } from './lance-payload-columns.js';
 
 export { VECTOR_INDEX_NAME };
 
@@ -95,9 +98,6 @@ export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = {
   buildRetryMs: 60_000,
 };
 
-/** LanceDB's message when a concurrent commit preempted ours. */
-const COMMIT_CONFLICT = /commit conflict|preempted by concurrent/i;
-
 export const ID_INDEX_NAME = 'id_idx';
 
 /** How a search uses the vector index: `undefined` means an exact (flat) scan. */
@@ -153,6 +153,7 @@ export class CollectionIndexer {
   private maintenance: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly distanceType: 'dot' | 'l2' | undefined;
+  private readonly payloadIndexes: PayloadColumnIndexes;
 
   constructor(
     private readonly table: Table,
@@ -163,9 +164,16 @@ export class CollectionIndexer {
     /** Runs `optimize()` on the table (compaction and index update together, in LanceDB). */
     private readonly optimize: () => Promise<void>,
     private readonly onError: (message: string, err: unknown) => void,
+    payloadColumns: readonly PayloadColumn[] = [],
   ) {
     // Cosine vectors are stored normalized, so cosine is indexed (and searched) as dot.
     this.distanceType = lanceDistanceType(config.distance);
+    this.payloadIndexes = new PayloadColumnIndexes(
+      table,
+      payloadColumns,
+      { minRows: policy.idIndexRows, refreshRows: policy.idRefreshRows },
+      onError,
+    );
   }
 
   /** Reads which indexes exist and starts whatever work is due for a table of `rows`. */
@@ -200,6 +208,7 @@ export class CollectionIndexer {
     if (this.closed) return;
     this.rows = rows;
     this.maintainIdIndex(writtenRows);
+    this.payloadIndexes.afterWrite(rows, writtenRows);
     if (this.distanceType === undefined) return; // Manhattan: LanceDB has no such index.
     if (this.phase === 'ready') this.pendingRows += writtenRows;
     this.schedule();
@@ -234,6 +243,7 @@ export class CollectionIndexer {
       const idWork = this.idWork;
       await current;
       await idWork;
+      await this.payloadIndexes.settled();
       const pending =
         this.phase === 'ready' && (this.pendingRows > 0 || this.mergeDue) && !this.updating;
       if (!this.closed && (this.dueSinceMs !== undefined || pending)) {
@@ -252,6 +262,7 @@ export class CollectionIndexer {
     await this.close();
     await this.maintenance;
     await this.idWork;
+    await this.payloadIndexes.stop();
   }
 
   /**

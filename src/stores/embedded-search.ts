@@ -13,6 +13,8 @@ import {
 import type { AnnOptions } from './embedded-index.js';
 import { compileFilter } from './filter-match.js';
 import { idIn } from './lance-arrow.js';
+import { payloadPrefilter } from './lance-payload-columns.js';
+import type { PayloadColumn } from './lance-payload-columns.js';
 
 /**
  * Default for `inListMax`: up to this many matches, a filtered search prefilters natively with
@@ -29,12 +31,12 @@ export const DEFAULT_IN_LIST_MAX = 512;
  * manhattan, which LanceDB lacks, is scored in JS.
  */
 export async function vectorSearch(
-  table: Table,
-  config: CollectionConfig,
+  collection: SearchedCollection,
   search: SearchQuery,
   ann: AnnOptions | undefined,
   inListMax = DEFAULT_IN_LIST_MAX,
 ): Promise<ScoredPoint[]> {
+  const { table, config } = collection;
   const query = storedForm(config.distance, search.vector);
   const predicate = search.filter === undefined ? undefined : compileFilter(search.filter);
   const lanceType = lanceDistanceType(config.distance);
@@ -55,8 +57,53 @@ export async function vectorSearch(
     const hits = await native(search.limit, undefined, search.withPayload);
     return hits.map((hit) => toScoredPoint(hit, search.withPayload));
   }
-  const hits = await filteredSearch(table, predicate, search.limit, inListMax, native);
+  const prefilter = payloadPrefilter(search.filter!, collection.payloadColumns);
+  const hits =
+    prefilter === undefined
+      ? await filteredSearch(table, predicate, search.limit, inListMax, native)
+      : await prefilteredSearch(table, predicate, search.limit, prefilter, native);
   return hits.map((hit) => toScoredPoint(hit, search.withPayload));
+}
+
+/** What a search reads of an open collection. */
+export interface SearchedCollection {
+  readonly table: Table;
+  readonly config: CollectionConfig;
+  readonly payloadColumns: readonly PayloadColumn[];
+}
+
+/**
+ * Up to this many rows admitted by a payload index prefilter are ranked exactly (LanceDB reads
+ * only their vectors); more go through the vector index with the prefilter applied.
+ */
+const EXACT_PREFILTER_ROWS = 20_000;
+
+/**
+ * A filtered search whose `must` conditions on indexed keys became a SQL prefilter: LanceDB
+ * ranks only the rows it admits (a superset of the matches, lance-payload-columns.ts) and the
+ * JSON predicate drops the rest, the search widening until `limit` rows match or the admitted
+ * rows run out. An index pass that runs out early (its partitions held too few admitted rows)
+ * ends with an exact one.
+ */
+async function prefilteredSearch(
+  table: Table,
+  predicate: PayloadPredicate,
+  limit: number,
+  where: string,
+  native: NativeSearch,
+): Promise<ScanHit[]> {
+  const admitted = await table.countRows(where);
+  if (admitted === 0) return [];
+  let exact = admitted <= EXACT_PREFILTER_ROWS;
+  for (let fetch = limit; ;) {
+    const hits = await native(fetch, where, true, exact);
+    const found = hits.filter((hit) => predicate(JSON.parse(hit.payload!) as Payload));
+    if (found.length >= limit) return found.slice(0, limit);
+    const exhausted = hits.length < fetch || fetch >= admitted;
+    if (exhausted && exact) return found;
+    if (exhausted) exact = true;
+    else fetch *= 4;
+  }
 }
 
 type NativeSearch = (

@@ -8,6 +8,8 @@ import { CompactionTracker } from './embedded-compaction.js';
 import type { CollectionIndexer } from './embedded-index.js';
 import { KnownIds } from './embedded-known-ids.js';
 import { collectionSchema, configFromSchema } from './lance-arrow.js';
+import { payloadColumns } from './lance-payload-columns.js';
+import type { PayloadColumn } from './lance-payload-columns.js';
 import { collectionNotFound, toStoreError } from './lance-errors.js';
 
 /** An open table and what never changes about it. */
@@ -16,6 +18,8 @@ export interface OpenCollection {
   readonly config: CollectionConfig;
   /** The schema batches are built with (the table's, config included). */
   readonly schema: Schema;
+  /** The declared payload indexes the table has columns for (lance-payload-columns.ts). */
+  readonly payloadColumns: readonly PayloadColumn[];
   /** The table directory's identity, so a table dropped and recreated elsewhere is reopened. */
   readonly identity: string;
   /** Decides when to compact this table. */
@@ -31,6 +35,7 @@ export type IndexerFactory = (
   name: string,
   table: Table,
   config: CollectionConfig,
+  payloadColumns: readonly PayloadColumn[],
 ) => CollectionIndexer;
 
 /**
@@ -121,13 +126,24 @@ export class LanceTableCache {
 
   private async open(name: string, identity: string): Promise<OpenCollection> {
     const table = await this.db.openTable(name);
-    const config = configFromSchema(await table.schema(), name);
+    const stored = await table.schema();
+    const config = configFromSchema(stored, name);
+    const columns = payloadColumns(stored, config);
     const rows = await table.countRows();
-    const indexer = this.makeIndexer(name, table, config);
+    const indexer = this.makeIndexer(name, table, config, columns);
     await indexer.start(rows);
     const compaction = new CompactionTracker(rows);
     const knownIds = new KnownIds(table, rows, this.idFilter);
-    const schema = collectionSchema(config);
-    return { table, config, schema, identity, compaction, indexer, knownIds };
+    const schema = collectionSchema(config, columns.length > 0);
+    return {
+      table,
+      config,
+      schema,
+      payloadColumns: columns,
+      identity,
+      compaction,
+      indexer,
+      knownIds,
+    };
   }
 }

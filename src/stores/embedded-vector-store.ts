@@ -37,7 +37,7 @@ import { vectorSearch } from './embedded-search.js';
 import { ScanGate } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
 import { LanceTableCache } from './embedded-table-cache.js';
-import type { OpenCollection } from './embedded-table-cache.js';
+import type { IndexerFactory, OpenCollection } from './embedded-table-cache.js';
 import { batchTable, collectionSchema, idIn, upsertColumns } from './lance-arrow.js';
 import { alreadyExists, toStoreError } from './lance-errors.js';
 
@@ -127,15 +127,24 @@ export class EmbeddedVectorStore implements VectorStore {
     options: Omit<EmbeddedVectorStoreOptions, 'dataDir'> = {},
   ) {
     const policy = { ...DEFAULT_VECTOR_INDEX_POLICY, ...options.index };
-    this.tables = new LanceTableCache(db, dataDir, policy.idFilter, (name, table, config) => {
+    const makeIndexer: IndexerFactory = (name, table, config, payloadColumns) => {
       const builder = indexBuilder(policy.builder, table, { dataDir, table: name });
       const optimize = () => this.optimize(name, table, builder);
       const onError = (message: string, err: unknown) => {
         if (err instanceof VectorAdminError && err.code === ErrorCode.NotFound) return;
         this.logBackgroundError(message, { collection: name, err });
       };
-      return new CollectionIndexer(table, config, policy, builder, optimize, onError);
-    });
+      return new CollectionIndexer(
+        table,
+        config,
+        policy,
+        builder,
+        optimize,
+        onError,
+        payloadColumns,
+      );
+    };
+    this.tables = new LanceTableCache(db, dataDir, policy.idFilter, makeIndexer);
     this.compaction = options.compaction ?? DEFAULT_COMPACTION_POLICY;
     this.retainVersionsMs = options.retainVersionsMs ?? 60_000;
     this.filterInListMax = options.filterInListMax;
@@ -234,7 +243,7 @@ export class EmbeddedVectorStore implements VectorStore {
     // Queued at once (call order), but the batch is built now, while the writes ahead run.
     const prepared = this.collection(name).then((open) => ({
       open,
-      columns: upsertColumns(points, open.config),
+      columns: upsertColumns(points, open.config, open.payloadColumns),
     }));
     prepared.catch(() => undefined); // Awaited by the task below; this marks it handled.
     await this.enqueue(name, () =>
@@ -243,7 +252,8 @@ export class EmbeddedVectorStore implements VectorStore {
         const { open: before, columns } = await prepared;
         const open = await this.tables.get(name);
         if (points.length === 0) return;
-        const data = open === before ? columns : upsertColumns(points, open.config);
+        const data =
+          open === before ? columns : upsertColumns(points, open.config, open.payloadColumns);
         const commit = await writeBatch(
           open.table,
           open.knownIds,
@@ -280,9 +290,7 @@ export class EmbeddedVectorStore implements VectorStore {
       const problem = vectorSizeProblem(query.vector.length, open.config.vectorSize);
       if (problem !== undefined) throw VectorAdminError.invalidField('vector', problem);
       const ann = open.indexer.annOptions(query.params);
-      return this.scans.run(() =>
-        vectorSearch(open.table, open.config, query, ann, this.filterInListMax),
-      );
+      return this.scans.run(() => vectorSearch(open, query, ann, this.filterInListMax));
     });
   }
 

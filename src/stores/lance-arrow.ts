@@ -16,19 +16,22 @@ import type { CollectionConfig, Point } from '../domain/types.js';
 import { lastWriteWins, pointIdKey } from '../domain/point-id.js';
 import { vectorSizeProblem } from '../domain/batch-validation.js';
 import { writeStoredVector } from './embedded-scoring.js';
+import { payloadColumnData, payloadIndexFields } from './lance-payload-columns.js';
+import type { PayloadColumn } from './lance-payload-columns.js';
 
 /** Schema metadata key holding the collection config, so it commits with the table itself. */
 const CONFIG_KEY = 'vectoradmin.collection_config';
 const CONFIG_FORMAT = 1;
 
 /** The table schema for a collection: string id, fixed-size float32 vector, JSON payload. */
-export function collectionSchema(config: CollectionConfig): Schema {
+export function collectionSchema(config: CollectionConfig, payloadIndexColumns = true): Schema {
   const metadata = new Map([[CONFIG_KEY, JSON.stringify({ format: CONFIG_FORMAT, ...config })]]);
   return new Schema(
     [
       new Field('id', new Utf8(), false),
       new Field('vector', vectorType(config.vectorSize), false),
       new Field('payload', new Utf8(), false),
+      ...(payloadIndexColumns ? payloadIndexFields(config) : []),
     ],
     metadata,
   );
@@ -63,6 +66,8 @@ export interface BatchColumns {
   /** Row-major, `ids.length * vectorSize` values. */
   readonly vectors: Float32Array;
   readonly payloads: readonly string[];
+  /** The payload index columns (lance-payload-columns.ts), when the table has them. */
+  readonly indexed: readonly Data[];
 }
 
 /**
@@ -70,7 +75,11 @@ export interface BatchColumns {
  * order), vectors in stored form. invalid_argument, before anything is written, for a vector
  * of the wrong size.
  */
-export function upsertColumns(points: readonly Point[], config: CollectionConfig): BatchColumns {
+export function upsertColumns(
+  points: readonly Point[],
+  config: CollectionConfig,
+  columns: readonly PayloadColumn[] = [],
+): BatchColumns {
   points.forEach((point, index) => {
     const problem = vectorSizeProblem(point.vector.length, config.vectorSize);
     if (problem !== undefined)
@@ -83,7 +92,14 @@ export function upsertColumns(points: readonly Point[], config: CollectionConfig
     writeStoredVector(config.distance, point.vector, vectors, payloads.length * config.vectorSize);
     payloads.push(JSON.stringify(point.payload));
   }
-  return { ids: distinct.map((point) => pointIdKey(point.id)), vectors, payloads };
+  const indexed =
+    columns.length === 0
+      ? []
+      : payloadColumnData(
+          columns,
+          distinct.map((point) => point.payload),
+        );
+  return { ids: distinct.map((point) => pointIdKey(point.id)), vectors, payloads, indexed };
 }
 
 /**
@@ -108,7 +124,7 @@ export function batchTable(schema: Schema, columns: BatchColumns): ArrowTable {
     type: new Struct(schema.fields),
     length,
     nullCount: 0,
-    children: [utf8Data(columns.ids), vectors, utf8Data(columns.payloads)],
+    children: [utf8Data(columns.ids), vectors, utf8Data(columns.payloads), ...columns.indexed],
   });
   return new ArrowTable(schema, [new RecordBatch(schema, data)]);
 }

@@ -18,6 +18,9 @@ const UNAVAILABLE_TEXT =
  * Translates a failure of LanceDB or the file system to a VectorAdminError: storage that
  * refuses access or space is unavailable, anything unexpected internal. Ours pass through.
  */
+/** LanceDB's message when a concurrent commit preempted ours. */
+export const COMMIT_CONFLICT = /commit conflict|preempted by concurrent/i;
+
 export function toStoreError(err: unknown, action: string): VectorAdminError {
   if (err instanceof VectorAdminError) return err;
   const errno = (err as { code?: unknown } | null)?.code;

@@ -4,9 +4,11 @@
 // mmap, so freeing one returns it to the kernel. Each setting runs in its own child process:
 // it loads `points` 1,536-d points (no vector index: every search scans, as the bench's exact
 // and filtered levels do), then runs exact searches and filtered searches at 1% and 10%
-// selectivity, printing RSS after each phase, each phase's p50 and the RSS high-water.
+// selectivity, printing RSS after each phase, each phase's p50 and the RSS high-water. A third
+// setting declares the filtered keys as payload indexes, so the filters prefilter on columns.
 //
 //   node --import tsx test/perf/embedded-search-memory.ts [points=200000] [searches=10]
+//   (VECTORADMIN_PERF_SETTINGS='name|name' runs a subset)
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,13 +21,22 @@ import { clusteredVectors } from '../helpers/points.js';
 
 const DIM = 1536;
 const BATCH = 1024;
-const settings: Record<string, Record<string, string>> = {
-  'arenas 2': { MALLOC_ARENA_MAX: '2' },
+interface Setting {
+  readonly env: Record<string, string>;
+  /** Declares `b100` and `b10` as integer payload indexes (columns the filters prefilter on). */
+  readonly payloadIndexes: boolean;
+}
+const settings: Record<string, Setting> = {
+  'arenas 2': { env: { MALLOC_ARENA_MAX: '2' }, payloadIndexes: false },
   'arenas 2, mmap from 128 KiB': {
-    MALLOC_ARENA_MAX: '2',
-    MALLOC_MMAP_THRESHOLD_: '131072',
-    MALLOC_TRIM_THRESHOLD_: '131072',
+    env: {
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
+      MALLOC_TRIM_THRESHOLD_: '131072',
+    },
+    payloadIndexes: false,
   },
+  'arenas 2, payload indexes': { env: { MALLOC_ARENA_MAX: '2' }, payloadIndexes: true },
 };
 
 interface Phase {
@@ -40,7 +51,7 @@ const bucket = (buckets: number): Filter => ({
   mustNot: [],
 });
 
-async function child(points: number, searches: number): Promise<void> {
+async function child(points: number, searches: number, setting: Setting): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'embedded-search-memory-'));
   const store = await createEmbeddedVectorStore({
     dataDir,
@@ -51,7 +62,18 @@ async function child(points: number, searches: number): Promise<void> {
   const phases: Phase[] = [];
   const rssMb = () => process.memoryUsage().rss / 1e6;
   try {
-    await store.createCollection('memory', { vectorSize: DIM, distance: 'cosine' });
+    await store.createCollection('memory', {
+      vectorSize: DIM,
+      distance: 'cosine',
+      ...(setting.payloadIndexes
+        ? {
+            payloadIndexes: [
+              { key: 'b100', type: 'integer' },
+              { key: 'b10', type: 'integer' },
+            ],
+          }
+        : {}),
+    });
     for (let written = 0; written < points; written += BATCH) {
       const batch = Array.from({ length: BATCH }, (_, i) => {
         const id = written + i + 1;
@@ -90,7 +112,7 @@ async function child(points: number, searches: number): Promise<void> {
 async function main(): Promise<void> {
   const [points = 200_000, searches = 10] = process.argv.slice(2, 4).map(Number);
   const role = process.argv[4];
-  if (role !== undefined) return child(points, searches);
+  if (role !== undefined) return child(points, searches, settings[role]!);
   const script = fileURLToPath(import.meta.url);
   console.log(
     `load average at start: ${os
@@ -98,12 +120,13 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  for (const [setting, env] of Object.entries(settings)) {
+  const chosen = process.env['VECTORADMIN_PERF_SETTINGS']?.split('|') ?? Object.keys(settings);
+  for (const setting of chosen) {
     const args = ['--import', 'tsx', script, String(points), String(searches), setting];
     const out = spawnSync(process.execPath, args, {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...settings[setting]!.env },
     });
     if (out.status !== 0) throw new Error(`${setting} failed: ${out.stderr}`);
     const result = JSON.parse(out.stdout.trim().split('\n').pop()!) as {
