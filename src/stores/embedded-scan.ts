@@ -18,17 +18,23 @@ export interface PayloadScan {
   readonly ids: string[];
 }
 
-/** Scans the payload column, counting matches and keeping up to `idLimit` matching ids. */
+/**
+ * Scans the payload column, counting matches and keeping up to `idLimit` matching ids. A
+ * prefilter (lance-payload-columns.ts) narrows the scan to the rows it admits; `rows` then
+ * counts those.
+ */
 export async function scanPayloads(
   table: Table,
   predicate: PayloadPredicate,
   idLimit: number,
+  prefilter?: string,
 ): Promise<PayloadScan> {
   let rows = 0;
   let matches = 0;
   const ids: string[] = [];
   const columns = idLimit > 0 ? ['id', 'payload'] : ['payload'];
-  for await (const batch of table.query().select(columns)) {
+  const query = table.query().select(columns);
+  for await (const batch of prefilter === undefined ? query : query.where(prefilter)) {
     const payloads = batch.getChild('payload') as Vector;
     const idColumn = batch.getChild('id');
     for (let row = 0; row < batch.numRows; row++) {

@@ -40,6 +40,7 @@ import { LanceTableCache } from './embedded-table-cache.js';
 import type { IndexerFactory, OpenCollection } from './embedded-table-cache.js';
 import { batchTable, collectionSchema, idIn, upsertColumns } from './lance-arrow.js';
 import { alreadyExists, toStoreError } from './lance-errors.js';
+import { payloadPrefilter } from './lance-payload-columns.js';
 
 /** Options of the embedded (LanceDB) store. */
 export interface EmbeddedVectorStoreOptions {
@@ -273,7 +274,9 @@ export class EmbeddedVectorStore implements VectorStore {
         const open = await this.tables.get(name);
         const keys = new Set((selector.ids ?? []).map(pointIdKey));
         if (selector.filter !== undefined) {
-          const scan = await scanPayloads(open.table, compileFilter(selector.filter), Infinity);
+          const prefilter = payloadPrefilter(selector.filter, open.payloadColumns);
+          const predicate = compileFilter(selector.filter);
+          const scan = await scanPayloads(open.table, predicate, Infinity, prefilter);
           for (const key of scan.ids) keys.add(key);
         }
         if (keys.size === 0) return;
@@ -306,7 +309,8 @@ export class EmbeddedVectorStore implements VectorStore {
     return this.tables.guard(name, 'count points', async () => {
       const open = await this.collection(name);
       if (filter === undefined) return open.table.countRows();
-      return (await scanPayloads(open.table, compileFilter(filter), 0)).matches;
+      const prefilter = payloadPrefilter(filter, open.payloadColumns);
+      return (await scanPayloads(open.table, compileFilter(filter), 0, prefilter)).matches;
     });
   }
 

@@ -51,7 +51,7 @@ const filterArb: fc.Arbitrary<Filter> = fc.record({
   mustNot: fc.array(conditionArb, { maxLength: 1 }),
 });
 
-test('embedded payload indexes - filtered searches and counts answer as without the indexes (property)', async () => {
+test('embedded payload indexes - filtered searches, counts and deletes answer as without the indexes (property)', async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'payload-index-'));
   // Scalar indexes on the columns from 100 rows: the last batch is left for LanceDB to scan.
   const store = await createEmbeddedVectorStore({
@@ -99,6 +99,15 @@ test('embedded payload indexes - filtered searches and counts answer as without 
       }),
       { numRuns: 150, seed: 11 },
     );
+    for (const filter of fc.sample(filterArb, { numRuns: 5, seed: 13 })) {
+      await store.deletePoints('indexed', { filter });
+      await store.deletePoints('plain', { filter });
+      const everything = { vector: randomVector(random, DIM), limit: 300, withPayload: true };
+      assert.deepEqual(
+        await store.search('indexed', everything),
+        await store.search('plain', everything),
+      );
+    }
   } finally {
     await store.close();
     await rm(dataDir, { recursive: true, force: true });
