@@ -73,8 +73,10 @@ export interface SearchedCollection {
 }
 
 /**
- * Up to this many rows admitted by a payload index prefilter are ranked exactly (LanceDB reads
- * only their vectors); more go through the vector index with the prefilter applied.
+ * Up to this many rows admitted by a payload index prefilter are ranked exactly; more go
+ * through the vector index with the prefilter applied. LanceDB's exact search with a prefilter
+ * still costs about an unfiltered exact one at 1M rows (docs/BENCHMARKS.md, run `10e796`), so
+ * this bound trades that time for recall and is the next to measure.
  */
 const EXACT_PREFILTER_ROWS = 20_000;
 
