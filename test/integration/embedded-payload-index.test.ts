@@ -9,6 +9,7 @@ import type { CollectionConfig, Condition, Filter, Payload } from '../../src/dom
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import { collectionSchema } from '../../src/stores/lance-arrow.js';
 import { randomVector, seededRandom } from '../helpers/points.js';
+import { assertSameHits, bruteForce } from '../helpers/vector-store-contract-data.js';
 
 const DIM = 8;
 const PAYLOAD_INDEXES = [
@@ -143,6 +144,58 @@ test('embedded payload indexes - a table made before index columns keeps working
       [2],
     );
     assert.deepEqual((await store.getCollection('old'))?.config.payloadIndexes, PAYLOAD_INDEXES);
+  } finally {
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('embedded payload indexes - through the vector index, a prefiltered search finds the filtered nearest points', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'payload-index-ann-'));
+  const store = await createEmbeddedVectorStore({
+    dataDir,
+    index: { thresholdRows: 500, idIndexRows: 100, maxDeferMs: 0, quietMs: 0 },
+  });
+  try {
+    await store.createCollection('ann', {
+      vectorSize: DIM,
+      distance: 'cosine',
+      payloadIndexes: [{ key: 'b', type: 'integer' }],
+    });
+    const random = seededRandom(41);
+    const points = Array.from({ length: 3000 }, (_, i) => ({
+      id: i + 1,
+      vector: randomVector(random, DIM),
+      payload: { b: i % 2, r: i % 7 },
+    }));
+    for (let i = 0; i < points.length; i += 500) {
+      await store.upsert('ann', points.slice(i, i + 500));
+    }
+    await store.maintenanceSettled('ann');
+    const described = await store.getCollection('ann');
+    assert.deepEqual([described?.status, described?.indexedVectorsCount], ['green', 3000]);
+    // 1,500 admitted rows take the index; the unindexed key `r` keeps a seventh of them, so
+    // the search widens (and may end exact) before it has `limit` matches.
+    for (const must of [
+      [{ key: 'b', match: 0 }],
+      [
+        { key: 'b', match: 1 },
+        { key: 'r', match: 3 },
+      ],
+    ]) {
+      const query = randomVector(random, DIM);
+      const filter: Filter = { must, should: [], mustNot: [] };
+      const hits = await store.search('ann', {
+        vector: query,
+        limit: 10,
+        filter,
+        withPayload: false,
+      });
+      const admitted = points.filter((p) =>
+        must.every((c) => (p.payload as Record<string, number>)[c.key] === c.match),
+      );
+      assertSameHits(hits, bruteForce('cosine', admitted, query, 10), JSON.stringify(must));
+    }
   } finally {
     await store.close();
     await rm(dataDir, { recursive: true, force: true });
