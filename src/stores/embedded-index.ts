@@ -179,6 +179,7 @@ export class CollectionIndexer {
   /** Reads which indexes exist and starts whatever work is due for a table of `rows`. */
   async start(rows: number): Promise<void> {
     const indices = await this.table.listIndices();
+    await this.payloadIndexes.start(indices.map((i) => i.name));
     this.hasIdIndex = indices.some((i) => i.name === ID_INDEX_NAME);
     if (this.hasIdIndex) {
       const stats = await this.table.indexStats(ID_INDEX_NAME);

@@ -17,7 +17,7 @@ export interface PayloadIndexPolicy {
  * `optimize()` (compaction included) or a rebuild, so they are rebuilt in the background once
  * a tenth of the table is new to them: the rebuilds cost O(rows) each but come geometrically
  * rarer as the table grows, and LanceDB scans the rows an index does not cover yet, so a
- * prefilter stays exact meanwhile. The first write after a table is opened rebuilds them.
+ * prefilter stays exact meanwhile.
  */
 export class PayloadColumnIndexes {
   private built = false;
@@ -32,6 +32,16 @@ export class PayloadColumnIndexes {
     private readonly policy: PayloadIndexPolicy,
     private readonly onError: (message: string, err: unknown) => void,
   ) {}
+
+  /** Reads what the indexes of a table just opened cover, given the names of its indexes. */
+  async start(indexNames: readonly string[]): Promise<void> {
+    if (this.columns.length === 0) return;
+    const names = new Set(indexNames);
+    this.built = this.columns.every(({ column }) => names.has(indexName(column)));
+    if (!this.built) return;
+    const stats = await this.table.indexStats(indexName(this.columns[0]!.column));
+    this.staleRows = stats?.numUnindexedRows ?? 0;
+  }
 
   /** Records a commit that left `rows` live rows and wrote `writtenRows`; rebuilds when due. */
   afterWrite(rows: number, writtenRows: number): void {
@@ -74,10 +84,14 @@ export class PayloadColumnIndexes {
     for (const { column } of this.columns) {
       if (this.closed) return;
       await this.table.createIndex(column, {
-        name: `${column}_idx`,
+        name: indexName(column),
         config: Index.btree(),
         replace: true,
       });
     }
   }
+}
+
+function indexName(column: string): string {
+  return `${column}_idx`;
 }

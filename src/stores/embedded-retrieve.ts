@@ -2,7 +2,8 @@ import type { Table } from '@lancedb/lancedb';
 import type { Vector } from 'apache-arrow';
 import { pointIdFromKey, pointIdKey } from '../domain/point-id.js';
 import type { Payload, RetrievedPoint, RetrieveQuery } from '../domain/types.js';
-import { forEachVector, idIn } from './lance-arrow.js';
+import { forEachVector } from './lance-arrow.js';
+import { idIn } from './lance-sql.js';
 
 // DataFusion evaluates long IN lists slowly (see DEFAULT_IN_LIST_MAX in embedded-search.ts).
 const IDS_PER_QUERY = 256;

@@ -12,7 +12,7 @@ import {
 } from './embedded-scoring.js';
 import type { AnnOptions } from './embedded-index.js';
 import { compileFilter } from './filter-match.js';
-import { idIn } from './lance-arrow.js';
+import { idIn } from './lance-sql.js';
 import { payloadPrefilter } from './lance-payload-columns.js';
 import type { PayloadColumn } from './lance-payload-columns.js';
 
@@ -100,7 +100,7 @@ async function prefilteredSearch(
   let exact = admitted <= EXACT_PREFILTER_ROWS;
   for (let fetch = limit; ;) {
     const hits = await native(fetch, where, true, exact);
-    const found = hits.filter((hit) => predicate(JSON.parse(hit.payload!) as Payload));
+    const found = matching(hits, predicate);
     if (found.length >= limit) return found.slice(0, limit);
     const exhausted = hits.length < fetch || fetch >= admitted;
     if (exhausted && exact) return found;
@@ -133,18 +133,16 @@ async function filteredSearch(
 ): Promise<ScanHit[]> {
   const scan = await scanPayloads(table, predicate, inListMax);
   if (scan.matches === 0) return [];
-  const matching = (hits: ScanHit[]) =>
-    hits.filter((hit) => predicate(JSON.parse(hit.payload!) as Payload));
   if (scan.matches <= inListMax) {
     // Rechecked because a write may have landed since the scan.
     const where = idIn(scan.ids);
-    return matching(await native(limit, where, true, true));
+    return matching(await native(limit, where, true, true), predicate);
   }
   let fetch = Math.ceil(((limit * scan.rows) / scan.matches) * 2);
   for (;;) {
     const exhaustive = fetch >= scan.rows;
     const hits = await native(fetch, undefined, true, exhaustive);
-    const found = matching(hits);
+    const found = matching(hits, predicate);
     if (found.length >= limit || exhaustive) return found.slice(0, limit);
     fetch *= 4;
   }
@@ -184,6 +182,11 @@ async function nativeSearch(
     score: scoreFromLanceDistance(config.distance, row._distance),
     payload: row.payload,
   }));
+}
+
+/** The hits whose payload (read with them) passes the filter. */
+function matching(hits: ScanHit[], predicate: PayloadPredicate): ScanHit[] {
+  return hits.filter((hit) => predicate(JSON.parse(hit.payload!) as Payload));
 }
 
 function toScoredPoint(hit: ScanHit, withPayload: boolean): ScoredPoint {

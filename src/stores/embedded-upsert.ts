@@ -2,7 +2,7 @@ import type { Table } from '@lancedb/lancedb';
 import type { Table as ArrowTable } from 'apache-arrow';
 import type { CommitRows } from './embedded-compaction.js';
 import type { KnownIds } from './embedded-known-ids.js';
-import { idIn } from './lance-arrow.js';
+import { idIn } from './lance-sql.js';
 
 /**
  * Writes one batch, already deduplicated by id. A batch whose ids are all new is appended:

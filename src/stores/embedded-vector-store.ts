@@ -38,7 +38,8 @@ import { ScanGate } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
 import { LanceTableCache } from './embedded-table-cache.js';
 import type { IndexerFactory, OpenCollection } from './embedded-table-cache.js';
-import { batchTable, collectionSchema, idIn, upsertColumns } from './lance-arrow.js';
+import { batchTable, collectionSchema, upsertColumns } from './lance-arrow.js';
+import { idIn } from './lance-sql.js';
 import { alreadyExists, toStoreError } from './lance-errors.js';
 import { payloadPrefilter } from './lance-payload-columns.js';
 

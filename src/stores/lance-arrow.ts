@@ -157,13 +157,3 @@ export function forEachVector(
     }
   }
 }
-
-/** A SQL string literal. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** A filter matching the rows whose `id` is one of `keys`. */
-export function idIn(keys: readonly string[]): string {
-  return `id IN (${keys.map(sqlString).join(', ')})`;
-}

@@ -10,7 +10,7 @@ import type {
   PayloadIndex,
   RangeBounds,
 } from '../domain/types.js';
-import { sqlString } from './lance-arrow.js';
+import { sqlString } from './lance-sql.js';
 
 // A declared payload index becomes a column of the table holding the key's value when it has
 // the index's type, so a filter on it is a SQL prefilter LanceDB evaluates natively instead of

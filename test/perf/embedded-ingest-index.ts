@@ -20,6 +20,7 @@ import { silentLogger } from '../../src/logging/index.js';
 import type { IndexBuilderKind } from '../../src/stores/embedded-index-builder.js';
 import type { VectorIndexKind, VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
+import { loadAverage } from '../helpers/load-average.js';
 import { clusteredVectors } from '../helpers/points.js';
 import { descendants } from '../helpers/process-tree.js';
 
@@ -181,12 +182,7 @@ async function main(): Promise<void> {
   const role = process.argv[6];
   if (role !== undefined) return child(points, threshold, segment, role, builders[0]!);
   const script = fileURLToPath(import.meta.url);
-  console.log(
-    `load average at start: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average at start: ${loadAverage()}`);
   // VECTORADMIN_PERF_SETTINGS='name|name' runs a subset; LANCE_*/RAYON_* pass through to children.
   const chosen = process.env['VECTORADMIN_PERF_SETTINGS']?.split('|') ?? Object.keys(settings);
   const runs = chosen.flatMap((setting) =>
@@ -229,12 +225,7 @@ async function main(): Promise<void> {
       `whole ingest, ${setting} ÷ ${runs[0]!.setting}: ${(run.totalRate / off.totalRate).toFixed(2)}`,
     );
   }
-  console.log(
-    `load average at end: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average at end: ${loadAverage()}`);
 }
 
 await main();

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Filter } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
+import { loadAverage } from '../helpers/load-average.js';
 import { clusteredVectors } from '../helpers/points.js';
 
 const DIM = 1536;
@@ -114,12 +115,7 @@ async function main(): Promise<void> {
   const role = process.argv[4];
   if (role !== undefined) return child(points, searches, settings[role]!);
   const script = fileURLToPath(import.meta.url);
-  console.log(
-    `load average at start: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average at start: ${loadAverage()}`);
   const chosen = process.env['VECTORADMIN_PERF_SETTINGS']?.split('|') ?? Object.keys(settings);
   for (const setting of chosen) {
     const args = ['--import', 'tsx', script, String(points), String(searches), setting];
@@ -140,12 +136,7 @@ async function main(): Promise<void> {
     }
     console.log(`  RSS high-water ${result.maxRssMb.toFixed(0)} MB`);
   }
-  console.log(
-    `load average at end: ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average at end: ${loadAverage()}`);
 }
 
 await main();
