@@ -44,24 +44,27 @@ export class SummaryActivityFeed implements WriteActivitySource {
 
   // The first connect is retried here so that close() stops it even if NATS never comes (as
   // NatsLink.connectLoop does for events); afterwards the client reconnects by itself and
-  // keeps the subscription.
+  // keeps the subscription. So a flush cut by a disconnect is no reason to connect again: a
+  // second connection would leave the first reconnecting for ever, past close().
   async #connect(target: NatsTarget, logger: Logger): Promise<void> {
     for (let attempt = 1, delayMs = 250; !this.#stopping.signal.aborted; attempt++) {
+      let nc: NatsConnection;
       try {
-        const nc = await connectNats(target, 'link');
-        if (this.#stopping.signal.aborted) return await closeConnection(nc, false);
-        this.#nc = nc;
-        nc.subscribe(SUMMARIES_SUBJECT_WILDCARD, {
-          callback: (err, msg) => {
-            if (err === null) this.apply(msg.data);
-          },
-        });
-        return await nc.flush();
+        nc = await connectNats(target, 'link');
       } catch (err) {
         if (attempt === 1) logger.warn('write activity: NATS unreachable; retrying', { err });
         await sleep(delayMs, undefined, { signal: this.#stopping.signal }).catch(() => undefined);
         delayMs = Math.min(delayMs * 2, 5000);
+        continue;
       }
+      if (this.#stopping.signal.aborted) return closeConnection(nc, false);
+      this.#nc = nc;
+      nc.subscribe(SUMMARIES_SUBJECT_WILDCARD, {
+        callback: (err, msg) => {
+          if (err === null) this.apply(msg.data);
+        },
+      });
+      return nc.flush().catch(() => undefined);
     }
   }
 
@@ -72,7 +75,11 @@ export class SummaryActivityFeed implements WriteActivitySource {
       : { lastWriteAt: known.lastWriteAt, pointsPerSecond: known.pointsPerSecond };
   }
 
-  /** Resolves once the subscription is in place (for tests); never if NATS stays away. */
+  /**
+   * Resolves once the subscription is in place, or its connection was lost right after
+   * subscribing (the client subscribes again when it reconnects); for tests. Never resolves
+   * while NATS stays away.
+   */
   async subscribed(): Promise<void> {
     await this.#connecting;
   }
@@ -111,10 +118,11 @@ export class SummaryActivityFeed implements WriteActivitySource {
 
   async close(): Promise<void> {
     this.#stopping.abort();
-    await this.#connecting;
+    // Closed before the connect settles: a flush waiting for a reconnect ends with it.
     const nc = this.#nc;
-    this.#nc = undefined;
     if (nc !== undefined) await closeConnection(nc, false);
+    await this.#connecting;
+    this.#nc = undefined;
   }
 }
 
