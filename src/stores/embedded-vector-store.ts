@@ -32,7 +32,7 @@ import type { IndexBuilder } from './embedded-index-builder.js';
 import type { VectorIndexPolicy } from './embedded-index.js';
 import { retrievePoints } from './embedded-retrieve.js';
 import { writeBatch } from './embedded-upsert.js';
-import { scanPayloads } from './embedded-scan.js';
+import { scanPayloads, type PayloadScan } from './embedded-scan.js';
 import { vectorSearch } from './embedded-search.js';
 import { ScanGate } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
@@ -275,9 +275,7 @@ export class EmbeddedVectorStore implements VectorStore {
         const open = await this.tables.get(name);
         const keys = new Set((selector.ids ?? []).map(pointIdKey));
         if (selector.filter !== undefined) {
-          const prefilter = payloadPrefilter(selector.filter, open.payloadColumns);
-          const predicate = compileFilter(selector.filter);
-          const scan = await scanPayloads(open.table, predicate, Infinity, prefilter);
+          const scan = await scanByFilter(open, selector.filter, Infinity);
           for (const key of scan.ids) keys.add(key);
         }
         if (keys.size === 0) return;
@@ -310,8 +308,7 @@ export class EmbeddedVectorStore implements VectorStore {
     return this.tables.guard(name, 'count points', async () => {
       const open = await this.collection(name);
       if (filter === undefined) return open.table.countRows();
-      const prefilter = payloadPrefilter(filter, open.payloadColumns);
-      return (await scanPayloads(open.table, compileFilter(filter), 0, prefilter)).matches;
+      return (await scanByFilter(open, filter, 0)).matches;
     });
   }
 
@@ -389,4 +386,10 @@ export class EmbeddedVectorStore implements VectorStore {
   private assertOpen(): void {
     if (this.closed) throw new VectorAdminError(ErrorCode.Unavailable, 'embedded store is closed');
   }
+}
+
+/** The payload scan of `filter`, narrowed by its prefilter on payload index columns. */
+function scanByFilter(open: OpenCollection, filter: Filter, idLimit: number): Promise<PayloadScan> {
+  const prefilter = payloadPrefilter(filter, open.payloadColumns);
+  return scanPayloads(open.table, compileFilter(filter), idLimit, prefilter);
 }

@@ -14,13 +14,13 @@ const UNAVAILABLE_ERRNO = new Set([
 const UNAVAILABLE_TEXT =
   /permission denied|no space left|read-only file system|quota exceeded|too many open files|os error (1|5|13|24|28|30|122)\b/i;
 
+/** LanceDB's message when a concurrent commit preempted ours. */
+export const COMMIT_CONFLICT = /commit conflict|preempted by concurrent/i;
+
 /**
  * Translates a failure of LanceDB or the file system to a VectorAdminError: storage that
  * refuses access or space is unavailable, anything unexpected internal. Ours pass through.
  */
-/** LanceDB's message when a concurrent commit preempted ours. */
-export const COMMIT_CONFLICT = /commit conflict|preempted by concurrent/i;
-
 export function toStoreError(err: unknown, action: string): VectorAdminError {
   if (err instanceof VectorAdminError) return err;
   const errno = (err as { code?: unknown } | null)?.code;

@@ -1,6 +1,5 @@
 import { Bool, Field, Float64, Int64, Utf8, vectorFromArray } from 'apache-arrow';
 import type { Data, DataType, Schema } from 'apache-arrow';
-import type { PayloadIndexType } from '../domain/types.js';
 import type {
   CollectionConfig,
   Condition,
@@ -8,6 +7,7 @@ import type {
   MatchValue,
   Payload,
   PayloadIndex,
+  PayloadIndexType,
   RangeBounds,
 } from '../domain/types.js';
 import { sqlString } from './lance-sql.js';

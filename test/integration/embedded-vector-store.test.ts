@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { connect } from '@lancedb/lancedb';
 import { VectorAdminError } from '../../src/domain/errors.js';
 import type { LogFields, Logger } from '../../src/domain/logger.js';
+import type { Payload, PointId } from '../../src/domain/types.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import type {
   EmbeddedVectorStoreOptions,
@@ -72,6 +73,20 @@ runVectorStoreContract('embedded store oversampling filters', () =>
 );
 
 /** Fragments of a table, read through a separate connection once queued compactions ran. */
+/** Asserts the stored payload of each id, retrieved in the order given. */
+async function assertPayloads(
+  store: EmbeddedVectorStore,
+  name: string,
+  expected: readonly [PointId, Payload][],
+): Promise<void> {
+  const ids = expected.map(([id]) => id);
+  const got = await store.retrieve(name, { ids, withPayload: true, withVector: false });
+  assert.deepEqual(
+    got.map((p) => [p.id, p.payload]),
+    expected,
+  );
+}
+
 async function fragmentCount(store: EmbeddedVectorStore, dataDir: string, name: string) {
   await store.maintenanceSettled(name);
   const db = await connect(dataDir);
@@ -132,21 +147,13 @@ describe('embedded store specifics', () => {
       await f.store.upsert(name, [point(6, 4), ...range(82, 90).map((id) => point(id, 1))]);
 
       assert.equal(await f.store.count(name, undefined, true), 90);
-      const got = await f.store.retrieve(name, {
-        ids: [5, 6, 70, 81, 90],
-        withPayload: true,
-        withVector: false,
-      });
-      assert.deepEqual(
-        got.map((p) => [p.id, p.payload]),
-        [
-          [5, { v: 2 }],
-          [6, { v: 4 }],
-          [70, { v: 3 }],
-          [81, { v: 2 }],
-          [90, { v: 1 }],
-        ],
-      );
+      await assertPayloads(f.store, name, [
+        [5, { v: 2 }],
+        [6, { v: 4 }],
+        [70, { v: 3 }],
+        [81, { v: 2 }],
+        [90, { v: 1 }],
+      ]);
       const db = await connect(f.dataDir);
       const table = await db.openTable(name);
       const ids = (await table.query().select(['id']).toArray()).map((row) => String(row.id));
@@ -186,21 +193,13 @@ describe('embedded store specifics', () => {
       await store.upsert(name, [point(7, 4), point(3004, 2)]);
 
       assert.equal(await store.count(name, undefined, true), 3005);
-      const got = await store.retrieve(name, {
-        ids: [7, 2999, 3001, uuid, 3004],
-        withPayload: true,
-        withVector: false,
-      });
-      assert.deepEqual(
-        got.map((p) => [p.id, p.payload]),
-        [
-          [7, { v: 4 }],
-          [2999, { v: 2 }],
-          [3001, { v: 3 }],
-          [uuid, { v: 2 }],
-          [3004, { v: 2 }],
-        ],
-      );
+      await assertPayloads(store, name, [
+        [7, { v: 4 }],
+        [2999, { v: 2 }],
+        [3001, { v: 3 }],
+        [uuid, { v: 2 }],
+        [3004, { v: 2 }],
+      ]);
     } finally {
       await f.cleanup();
     }
