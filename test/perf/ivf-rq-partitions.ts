@@ -2,10 +2,14 @@
 // the store's search settings (2-bit codes, dot on unit vectors, refine 20). The collection is
 // written through the store once (1,536-d clustered unit vectors, cosine, no vector index) into
 // `dataDir` and reused by later runs; each partition count then rebuilds the index, timed, and
-// every nprobes level is measured for p50/p99 and recall@10 against an exact search.
+// every nprobes level (`nprobes` or `nprobes:refineFactor`) is measured for p50/p99 and
+// recall@10 against an exact search: first on unseen queries, as the bench's are (each one new,
+// its partitions and refine rows possibly not cached yet), handed to the levels in turn, then
+// on a fixed set searched twice (warm).
 //
 //   node --import tsx test/perf/ivf-rq-partitions.ts DATA_DIR [rows=1000000]
-//     [partitions=0,1000 (0: LanceDB's default)] [nprobes=10,20,40,80] [queries=30] [cacheMb=128]
+//     [partitions=0,1000 (0: LanceDB's default; `existing`: keep the built index)]
+//     [levels=10,20,40,80] [queries=30] [cacheMb=128]
 import { existsSync } from 'node:fs';
 import { connect, Index, Session, type Table, type VectorQuery } from '@lancedb/lancedb';
 import type { Point } from '../../src/domain/types.js';
@@ -29,7 +33,11 @@ const unit = (v: Float32Array) => {
   const norm = Math.hypot(...v);
   return v.map((x) => x / norm);
 };
-const queries = Array.from({ length: Number(queriesArg) }, (_, i) => unit(near(7 + i * 13)));
+const queryCount = Number(queriesArg);
+const queries = Array.from({ length: queryCount }, (_, i) => unit(near(7 + i * 13)));
+// Queries near rows no other query is near.
+const unseenQueries = (count: number) =>
+  Array.from({ length: count }, (_, i) => unit(near(11 + i * 17)));
 
 if (!existsSync(dataDir)) await writeCollection();
 const db = await connect(dataDir, {
@@ -39,42 +47,63 @@ const [name] = await db.tableNames();
 const table = await db.openTable(name!);
 console.log(`${await table.countRows()} rows, index cache ${cacheArg} MiB`);
 const exact = await searchAll(table, (q) => q.bypassVectorIndex());
-for (const partitions of partsArg.split(',').map(Number)) {
+for (const partitions of partsArg === 'existing' ? [] : partsArg.split(',').map(Number)) {
   const started = performance.now();
   const options = { distanceType: 'dot' as const, numBits: 2 };
   const config = Index.ivfRq(partitions > 0 ? { ...options, numPartitions: partitions } : options);
   await table.createIndex('vector', { name: 'vector_idx', replace: true, config });
   const buildS = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`partitions ${partitions || 'default'}: build ${buildS} s`);
-  for (const nprobes of probesArg.split(',').map(Number)) {
-    await searchAll(table, (q) => q.nprobes(nprobes).refineFactor(REFINE)); // warm
+  await measureLevels();
+}
+if (partsArg === 'existing') await measureLevels();
+
+async function measureLevels(): Promise<void> {
+  const levels = probesArg.split(',').map((spec) => {
+    const [nprobes, refine = REFINE] = spec.split(':').map(Number);
+    return {
+      nprobes: nprobes!,
+      refine,
+      tune: (q: VectorQuery) => q.nprobes(nprobes!).refineFactor(refine),
+    };
+  });
+  // Unseen queries go to the levels in turn, so load drifting during the run touches all alike.
+  const unseenLatencies = levels.map(() => [] as number[]);
+  for (const [i, query] of unseenQueries(levels.length * queryCount).entries()) {
+    const level = i % levels.length;
+    await searchAll(table, levels[level]!.tune, unseenLatencies[level], [query]);
+  }
+  for (const [level, { nprobes, refine, tune }] of levels.entries()) {
+    await searchAll(table, tune); // warm
     const latencies: number[] = [];
-    const answers = await searchAll(
-      table,
-      (q) => q.nprobes(nprobes).refineFactor(REFINE),
-      latencies,
-    );
+    const answers = await searchAll(table, tune, latencies);
     const hits = answers.reduce(
       (n, ids, i) => n + ids.filter((id) => exact[i]!.includes(id)).length,
       0,
     );
-    const sorted = latencies.sort((a, b) => a - b);
-    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
     console.log(
-      `  nprobes ${nprobes}: p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, ` +
+      `  nprobes ${nprobes}, refine ${refine}: unseen p50 ${percentiles(unseenLatencies[level]!)}; ` +
+        `warm p50 ${percentiles(latencies)}, ` +
         `recall@10 ${(hits / (queries.length * 10)).toFixed(3)}, ` +
         `RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
     );
   }
 }
 
+function percentiles(latencies: number[]): string {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+  return `${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms`;
+}
+
 async function searchAll(
   t: Table,
   tune: (q: VectorQuery) => VectorQuery,
   latencies?: number[],
+  searched: readonly Float32Array[] = queries,
 ): Promise<string[][]> {
   const answers: string[][] = [];
-  for (const query of queries) {
+  for (const query of searched) {
     const started = performance.now();
     const search = tune(t.vectorSearch(query).distanceType('dot').limit(10));
     const found = (await search.select(['id', '_distance']).toArray()) as { id: string }[];
