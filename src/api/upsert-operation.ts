@@ -10,7 +10,7 @@ import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import { tableOf } from './collection-handlers.js';
 import { configRequestFromProto } from './collection-mappers.js';
 import type { OperationSpec } from './operation-pipeline.js';
-import { pointInputFromProto, vectorBytes } from './point-mappers.js';
+import { pointInputsFromProto, vectorBytes } from './point-mappers.js';
 
 /**
  * One batch of points, unary or streamed: validated whole, written once durable, acked with
@@ -33,7 +33,7 @@ export function upsertOperation(
     run: async (ref, request) => {
       const outcome = await points.upsert(
         ref,
-        request.points.map(pointInputFromProto),
+        pointInputsFromProto(request.points),
         configRequestFromProto(request.autoCreate, 'auto_create'),
       );
       const facts = {
