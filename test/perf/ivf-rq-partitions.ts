@@ -35,7 +35,8 @@ const unit = (v: Float32Array) => {
 };
 const queryCount = Number(queriesArg);
 const queries = Array.from({ length: queryCount }, (_, i) => unit(near(7 + i * 13)));
-// Queries near rows no other query is near.
+// Queries none of the others repeats: fresh draws around the same cluster centres, as the
+// bench's are.
 const unseenQueries = (count: number) =>
   Array.from({ length: count }, (_, i) => unit(near(11 + i * 17)));
 
@@ -46,6 +47,8 @@ const db = await connect(dataDir, {
 const [name] = await db.tableNames();
 const table = await db.openTable(name!);
 console.log(`${await table.countRows()} rows, index cache ${cacheArg} MiB`);
+if (partsArg === 'existing' && !(await table.listIndices()).some((i) => i.columns[0] === 'vector'))
+  throw new Error(`${dataDir} has no vector index: build one first (partitions 0)`);
 const exact = await searchAll(table, (q) => q.bypassVectorIndex());
 for (const partitions of partsArg === 'existing' ? [] : partsArg.split(',').map(Number)) {
   const started = performance.now();
