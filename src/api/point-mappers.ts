@@ -13,35 +13,20 @@ if (endianness() !== 'LE') throw new Error('VectorAdmin needs a little-endian ho
 
 /**
  * A batch's wire points as the domain validates them; decoding problems become per-point
- * errors. Every f32le vector is copied into one Float32Array for the whole batch and handed
- * out as a slice of it: a buffer of its own per vector took a sixth of the event loop's busy
- * time under a flood of 6 MiB batches, time another tenant's batch waited behind
- * (docs/RELIABILITY.md, "Known limits").
+ * errors. Every vector is copied into one Float32Array for the whole batch and handed out as a
+ * slice of it: a buffer of its own per vector took a sixth of the event loop's busy time under
+ * a flood of 6 MiB batches, time another tenant's batch waited behind (docs/RELIABILITY.md,
+ * "Known limits").
  */
 export function pointInputsFromProto(points: readonly pb.Point[]): PointInput[] {
-  const slab = new Float32Array(f32leFloats(points));
-  const slabBytes = new Uint8Array(slab.buffer);
+  const slab = new Float32Array(Math.floor(vectorBytes(points) / 4));
   let used = 0;
-  const intoSlab = (bytes: Uint8Array): Float32Array => {
-    slabBytes.set(bytes, used * 4);
-    used += bytes.length / 4;
-    return slab.subarray(used - bytes.length / 4, used);
-  };
+  const slice = (floats: number): Float32Array => slab.subarray(used, (used += floats));
   return points.map((point) => ({
     id: idInputFromProto(point.id),
-    vector: vectorFromProto(point.vector, intoSlab),
+    vector: vectorFromProto(point.vector, slice),
     payload: point.payload ?? {},
   }));
-}
-
-/** Floats in the batch's well-formed f32le vectors: what pointInputsFromProto copies. */
-function f32leFloats(points: readonly pb.Point[]): number {
-  let floats = 0;
-  for (const point of points) {
-    const kind = point.vector?.kind;
-    if (kind?.$case === 'f32le' && kind.value.length % 4 === 0) floats += kind.value.length / 4;
-  }
-  return floats;
 }
 
 /** A wire id before validation. */
@@ -53,30 +38,28 @@ export function idInputFromProto(id: pb.PointId | undefined): PointInput['id'] {
 }
 
 /**
- * A wire vector as float32, or why it cannot be one. f32le bytes are copied (by `copy`, into a
- * buffer of their own by default) rather than viewed: the decoder's slice of the message need
- * not be 4-byte aligned.
+ * A wire vector as float32 in room from `allocate` (a buffer of its own by default), or why it
+ * cannot be one. f32le bytes are copied rather than viewed: the decoder's slice of the message
+ * need not be 4-byte aligned.
  */
 export function vectorFromProto(
   vector: pb.Vector | undefined,
-  copy: (bytes: Uint8Array) => Float32Array = ownBuffer,
+  allocate: (floats: number) => Float32Array = (floats) => new Float32Array(floats),
 ): Float32Array | { error: string } {
   const kind = vector?.kind;
   if (kind === undefined) return { error: 'is required' };
   if (kind.$case === 'dense') {
     if (kind.value.values.length === 0) return { error: 'is empty' };
-    return Float32Array.from(kind.value.values);
+    const out = allocate(kind.value.values.length);
+    out.set(kind.value.values);
+    return out;
   }
   const bytes = kind.value;
   if (bytes.length === 0) return { error: 'is empty' };
   if (bytes.length % 4 !== 0)
     return { error: `f32le has ${bytes.length} bytes, not a multiple of 4` };
-  return copy(bytes);
-}
-
-function ownBuffer(bytes: Uint8Array): Float32Array {
-  const out = new Float32Array(bytes.length / 4);
-  new Uint8Array(out.buffer).set(bytes);
+  const out = allocate(bytes.length / 4);
+  new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes);
   return out;
 }
 

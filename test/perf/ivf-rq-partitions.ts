@@ -12,6 +12,7 @@
 //     [levels=10,20,40,80] [queries=30] [cacheMb=128]
 import { existsSync } from 'node:fs';
 import { connect, Index, Session, type Table, type VectorQuery } from '@lancedb/lancedb';
+import { LatencyRecorder } from '../../src/bench/latency.js';
 import type { Point } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
@@ -47,10 +48,11 @@ const db = await connect(dataDir, {
 const [name] = await db.tableNames();
 const table = await db.openTable(name!);
 console.log(`${await table.countRows()} rows, index cache ${cacheArg} MiB`);
-if (partsArg === 'existing' && !(await table.listIndices()).some((i) => i.columns[0] === 'vector'))
+const keepIndex = partsArg === 'existing';
+if (keepIndex && !(await table.listIndices()).some((i) => i.columns[0] === 'vector'))
   throw new Error(`${dataDir} has no vector index: build one first (partitions 0)`);
 const exact = await searchAll(table, (q) => q.bypassVectorIndex());
-for (const partitions of partsArg === 'existing' ? [] : partsArg.split(',').map(Number)) {
+for (const partitions of keepIndex ? [] : partsArg.split(',').map(Number)) {
   const started = performance.now();
   const options = { distanceType: 'dot' as const, numBits: 2 };
   const config = Index.ivfRq(partitions > 0 ? { ...options, numPartitions: partitions } : options);
@@ -59,7 +61,7 @@ for (const partitions of partsArg === 'existing' ? [] : partsArg.split(',').map(
   console.log(`partitions ${partitions || 'default'}: build ${buildS} s`);
   await measureLevels();
 }
-if (partsArg === 'existing') await measureLevels();
+if (keepIndex) await measureLevels();
 
 async function measureLevels(): Promise<void> {
   const levels = probesArg.split(',').map((spec) => {
@@ -71,14 +73,14 @@ async function measureLevels(): Promise<void> {
     };
   });
   // Unseen queries go to the levels in turn, so load drifting during the run touches all alike.
-  const unseenLatencies = levels.map(() => [] as number[]);
+  const unseenLatencies = levels.map(() => new LatencyRecorder());
   for (const [i, query] of unseenQueries(levels.length * queryCount).entries()) {
     const level = i % levels.length;
     await searchAll(table, levels[level]!.tune, unseenLatencies[level], [query]);
   }
   for (const [level, { nprobes, refine, tune }] of levels.entries()) {
     await searchAll(table, tune); // warm
-    const latencies: number[] = [];
+    const latencies = new LatencyRecorder();
     const answers = await searchAll(table, tune, latencies);
     const hits = answers.reduce(
       (n, ids, i) => n + ids.filter((id) => exact[i]!.includes(id)).length,
@@ -93,16 +95,15 @@ async function measureLevels(): Promise<void> {
   }
 }
 
-function percentiles(latencies: number[]): string {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return `${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms`;
+function percentiles(latencies: LatencyRecorder): string {
+  const { p50_ms, p99_ms } = latencies.stats();
+  return `${p50_ms.toFixed(1)} ms, p99 ${p99_ms.toFixed(1)} ms`;
 }
 
 async function searchAll(
   t: Table,
   tune: (q: VectorQuery) => VectorQuery,
-  latencies?: number[],
+  latencies?: LatencyRecorder,
   searched: readonly Float32Array[] = queries,
 ): Promise<string[][]> {
   const answers: string[][] = [];
@@ -110,7 +111,7 @@ async function searchAll(
     const started = performance.now();
     const search = tune(t.vectorSearch(query).distanceType('dot').limit(10));
     const found = (await search.select(['id', '_distance']).toArray()) as { id: string }[];
-    latencies?.push(performance.now() - started);
+    latencies?.record(performance.now() - started);
     answers.push(found.map((row) => row.id));
   }
   return answers;

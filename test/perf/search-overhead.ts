@@ -28,6 +28,9 @@ const DIM = 1536;
 const BATCH = 500;
 const random = seededRandom(7);
 const queries = Array.from({ length: queryCount }, () => randomVector(random, DIM));
+// The same points, payloads included, for every path.
+const dataset = wirePoints(seededRandom(1), DIM, 0, pointCount);
+const batchStarts = Array.from({ length: Math.ceil(pointCount / BATCH) }, (_, b) => b * BATCH);
 type Stats = ReturnType<LatencyRecorder['stats']>;
 
 async function timed(search: (query: Float32Array) => Promise<unknown>): Promise<Stats> {
@@ -46,12 +49,15 @@ async function storeAlone(): Promise<Stats> {
   const store = await createEmbeddedVectorStore({ dataDir, logger: silentLogger });
   try {
     await store.createCollection('items', { vectorSize: DIM, distance: 'cosine' });
-    const points = wirePoints(seededRandom(1), DIM, 0, pointCount).vectors;
-    for (let from = 0; from < pointCount; from += BATCH) {
-      const batch = points.slice(from, from + BATCH);
+    for (const from of batchStarts) {
+      const vectors = dataset.vectors.slice(from, from + BATCH);
       await store.upsert(
         'items',
-        batch.map((vector, i) => ({ id: from + i, vector, payload: {} })),
+        vectors.map((vector, i) => ({
+          id: from + i,
+          vector,
+          payload: dataset.points[from + i]!.payload!,
+        })),
       );
     }
     return await timed((vector) =>
@@ -64,14 +70,12 @@ async function storeAlone(): Promise<Stats> {
 }
 
 async function load(api: VectorAdminApi): Promise<void> {
-  const random = seededRandom(1);
-  for (let from = 0; from < pointCount; from += BATCH) {
-    const { points } = wirePoints(random, DIM, from, Math.min(BATCH, pointCount - from));
+  for (const from of batchStarts) {
     await api.upsert({
       tenantId: 'acme',
       table: 'items',
       seq: 0n,
-      points,
+      points: dataset.points.slice(from, from + BATCH),
       autoCreate: { vectorSize: DIM, distance: 0, tenancy: 0 },
     });
   }
