@@ -14,7 +14,7 @@ import {
 } from './domain/index.js';
 import { DisabledEventBus, SummaryActivityFeed, createNatsEventBus } from './events/index.js';
 import { JsonLogger } from './logging/index.js';
-import { announceReady, exitOnSignals } from './processes/index.js';
+import { announceReady, exitOnSignals, startMallocTrimming } from './processes/index.js';
 import {
   DEFAULT_CACHE_BYTES,
   createEmbeddedVectorStore,
@@ -132,6 +132,10 @@ export async function startVectorAdmin(
   });
   if (keys.devMode)
     logger.warn('dev mode: no API keys configured, every call is allowed; loopback only');
+  const trimming = startMallocTrimming(
+    config.mallocTrimIntervalMs,
+    logger.child({ component: 'memory' }),
+  );
   return {
     address,
     port: server.port,
@@ -140,6 +144,7 @@ export async function startVectorAdmin(
     events,
     store,
     stop: async () => {
+      trimming.stop();
       await server.stop(config.shutdownTimeoutMs);
       await activity?.close();
       await events.close();

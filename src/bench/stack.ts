@@ -184,6 +184,7 @@ function serverEnv(
     QDRANT_COLLECTION_PREFIX: config.collections.prefix,
     QDRANT_DEFAULT_VECTOR_SIZE: String(config.collections.defaultVectorSize),
     VECTORADMIN_SHUTDOWN_TIMEOUT_MS: String(config.shutdownTimeoutMs),
+    VECTORADMIN_MALLOC_TRIM_MS: String(config.mallocTrimIntervalMs),
     ...embeddedStoreEnv(config),
     ...SERVICE_PROCESS_ENV,
     ...(natsUrl === undefined

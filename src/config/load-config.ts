@@ -189,6 +189,7 @@ function build(e: Env, problems: string[]) {
     },
     logLevel: e.VECTORADMIN_LOG_LEVEL,
     shutdownTimeoutMs: e.VECTORADMIN_SHUTDOWN_TIMEOUT_MS,
+    mallocTrimIntervalMs: e.VECTORADMIN_MALLOC_TRIM_MS,
   };
 }
 

@@ -59,6 +59,8 @@ export const envSchema = z.object({
   /** Bytes of store writes one tenant may have running at once (0: no limit). */
   VECTORADMIN_TENANT_INFLIGHT_BYTES: int(0, 64 * 1024 * 1024 * 1024).default(0),
   VECTORADMIN_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  /** How often the service hands freed heap memory back to the kernel (glibc; 0: never). */
+  VECTORADMIN_MALLOC_TRIM_MS: int(0, 600_000).default(1000),
   VECTORADMIN_TLS_CERT: z.string().optional(),
   VECTORADMIN_TLS_KEY: z.string().optional(),
   VECTORADMIN_TLS_CA: z.string().optional(),
