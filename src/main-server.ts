@@ -40,9 +40,10 @@ type EmbeddedStoreConfig = Extract<Config['store'], { kind: 'embedded' }>;
 /** The embedded store's tuning from config; the bench's in-process baseline uses it too. */
 export function embeddedStoreOptions(
   store: EmbeddedStoreConfig,
-): Pick<EmbeddedVectorStoreOptions, 'minFreeBytes' | 'index' | 'cacheBytes'> {
+): Pick<EmbeddedVectorStoreOptions, 'minFreeBytes' | 'index' | 'cacheBytes' | 'maxLargeScans'> {
   return {
     minFreeBytes: store.minFreeBytes,
+    maxLargeScans: store.maxLargeScans,
     index: store.index,
     cacheBytes: { ...DEFAULT_CACHE_BYTES, index: store.indexCacheBytes },
   };

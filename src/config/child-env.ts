@@ -18,6 +18,7 @@ export function embeddedStoreEnv(config: Config): Record<string, string> {
   return {
     VECTORADMIN_MIN_FREE_DISK_BYTES: String(config.store.minFreeBytes),
     VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: String(config.store.indexCacheBytes / (1024 * 1024)),
+    VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS: String(config.store.maxLargeScans),
     VECTORADMIN_EMBEDDED_INDEX_KIND: index.kind,
     VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: String(index.thresholdRows),
     VECTORADMIN_EMBEDDED_INDEX_EF: String(index.ef),

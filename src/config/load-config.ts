@@ -109,6 +109,7 @@ function build(e: Env, problems: string[]) {
             dataDir: path.join(dataDir, 'vectors'),
             minFreeBytes: e.VECTORADMIN_MIN_FREE_DISK_BYTES,
             indexCacheBytes: e.VECTORADMIN_EMBEDDED_INDEX_CACHE_MB * 1024 * 1024,
+            maxLargeScans: e.VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS,
             index: {
               kind: e.VECTORADMIN_EMBEDDED_INDEX_KIND,
               thresholdRows: e.VECTORADMIN_EMBEDDED_INDEX_THRESHOLD,

@@ -37,6 +37,8 @@ export const envSchema = z.object({
    * fit is re-read from disk on every search, slower than an exact scan (docs/BENCHMARKS.md).
    */
   VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: int(16, 1_048_576).default(1024),
+  /** Flat scans of tables large enough to be indexed that may run at once (docs/BENCHMARKS.md). */
+  VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS: int(1, 64).default(1),
   VECTORADMIN_API_KEYS: z.string().default(''),
   VECTORADMIN_API_KEYS_FILE: z.string().optional(),
   VECTORADMIN_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),

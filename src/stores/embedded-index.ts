@@ -204,6 +204,11 @@ export class CollectionIndexer {
     };
   }
 
+  /** True once the table holds enough rows for a vector index, whether or not it has one yet. */
+  indexSized(): boolean {
+    return this.rows >= this.policy.thresholdRows;
+  }
+
   /** Records a commit that left `rows` live rows and wrote `writtenRows`; schedules due work. */
   afterWrite(rows: number, writtenRows: number): void {
     if (this.closed) return;

@@ -22,3 +22,25 @@ export class ScanGate {
     }
   }
 }
+
+/**
+ * The store's searches: at most `searches` at once, and of those at most `largeScans` flat
+ * scans of tables large enough to be indexed. A flat scan of a million 1,536-d rows holds
+ * 250-300 MB of LanceDB's read-ahead while it runs; two at once were the server's memory peak
+ * and answered no faster on 2 cores (docs/BENCHMARKS.md, "Exact scans one at a time"). A large
+ * scan waits for its own gate first, so while it waits it holds no search slot.
+ */
+export class SearchGates {
+  private readonly searches: ScanGate;
+  private readonly largeScans: ScanGate;
+
+  constructor(searches: number, largeScans: number) {
+    this.searches = new ScanGate(searches);
+    this.largeScans = new ScanGate(largeScans);
+  }
+
+  run<T>(largeScan: boolean, work: () => Promise<T>): Promise<T> {
+    const search = () => this.searches.run(work);
+    return largeScan ? this.largeScans.run(search) : search();
+  }
+}

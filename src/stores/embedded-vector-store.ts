@@ -34,7 +34,7 @@ import { retrievePoints } from './embedded-retrieve.js';
 import { writeBatch } from './embedded-upsert.js';
 import { scanPayloads, type PayloadScan } from './embedded-scan.js';
 import { vectorSearch } from './embedded-search.js';
-import { ScanGate } from './embedded-scan-gate.js';
+import { SearchGates } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
 import { LanceTableCache } from './embedded-table-cache.js';
 import type { IndexerFactory, OpenCollection } from './embedded-table-cache.js';
@@ -55,6 +55,11 @@ export interface EmbeddedVectorStoreOptions {
   readonly filterInListMax?: number;
   /** Flat searches that may run at once; default the number of cores. */
   readonly maxConcurrentSearches?: number;
+  /**
+   * Flat scans of tables large enough to be indexed that may run at once, within the limit
+   * above; default 1. Each holds LanceDB's read-ahead over the whole vector column.
+   */
+  readonly maxLargeScans?: number;
   /**
    * Bytes LanceDB may cache: index partitions and file metadata (manifests, fragment
    * footers); default DEFAULT_CACHE_BYTES. LanceDB's own defaults (6 GB, 1 GB) let the
@@ -118,7 +123,7 @@ export class EmbeddedVectorStore implements VectorStore {
   private readonly compaction: CompactionPolicy;
   private readonly retainVersionsMs: number;
   private readonly filterInListMax: number | undefined;
-  private readonly scans: ScanGate;
+  private readonly searches: SearchGates;
   private readonly logBackgroundError: (message: string, fields: LogFields) => void;
   private readonly freeSpace: FreeSpaceGuard;
   private closed = false;
@@ -150,7 +155,10 @@ export class EmbeddedVectorStore implements VectorStore {
     this.compaction = options.compaction ?? DEFAULT_COMPACTION_POLICY;
     this.retainVersionsMs = options.retainVersionsMs ?? 60_000;
     this.filterInListMax = options.filterInListMax;
-    this.scans = new ScanGate(options.maxConcurrentSearches ?? availableParallelism());
+    this.searches = new SearchGates(
+      options.maxConcurrentSearches ?? availableParallelism(),
+      options.maxLargeScans ?? 1,
+    );
     this.freeSpace = new FreeSpaceGuard(dataDir, options.minFreeBytes);
     const logger = options.logger;
     this.logBackgroundError =
@@ -292,7 +300,10 @@ export class EmbeddedVectorStore implements VectorStore {
       const problem = vectorSizeProblem(query.vector.length, open.config.vectorSize);
       if (problem !== undefined) throw VectorAdminError.invalidField('vector', problem);
       const ann = open.indexer.annOptions(query.params);
-      return this.scans.run(() => vectorSearch(open, query, ann, this.filterInListMax));
+      const largeScan = ann === undefined && open.indexer.indexSized();
+      return this.searches.run(largeScan, () =>
+        vectorSearch(open, query, ann, this.filterInListMax),
+      );
     });
   }
 

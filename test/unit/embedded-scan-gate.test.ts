@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScanGate } from '../../src/stores/embedded-scan-gate.js';
+import { ScanGate, SearchGates } from '../../src/stores/embedded-scan-gate.js';
 
 test('scan gate - at most `limit` scans run at once, all finish, in arrival order', async () => {
   const gate = new ScanGate(2);
@@ -33,4 +33,42 @@ test('scan gate - a failing scan frees its place', async () => {
   const gate = new ScanGate(1);
   await assert.rejects(gate.run(() => Promise.reject(new Error('boom'))));
   assert.equal(await gate.run(() => Promise.resolve('next')), 'next');
+});
+
+test('search gates - one large scan at a time; a waiting one holds no search slot', async () => {
+  const gates = new SearchGates(2, 1);
+  const running = { large: 0, small: 0 };
+  const releases = new Map<string, () => void>();
+  const task = (name: string, large: boolean) =>
+    gates.run(large, async () => {
+      const kind = large ? 'large' : 'small';
+      running[kind] += 1;
+      await new Promise<void>((resolve) => releases.set(name, resolve));
+      running[kind] -= 1;
+      return name;
+    });
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  const done = [task('large 1', true), task('large 2', true), task('small 1', false)];
+  await settle();
+  assert.deepEqual(
+    running,
+    { large: 1, small: 1 },
+    'the second large scan waits, a small search runs',
+  );
+  done.push(task('small 2', false));
+  await settle();
+  assert.deepEqual(running, { large: 1, small: 1 }, 'two searches at most');
+  releases.get('large 1')!();
+  await settle();
+  assert.equal(
+    running.large,
+    0,
+    "the freed slot goes to the search that waited for it, not large 2's turn",
+  );
+  releases.get('small 1')!();
+  await settle();
+  assert.deepEqual(running, { large: 1, small: 1 });
+  releases.get('small 2')!();
+  releases.get('large 2')!();
+  assert.deepEqual(await Promise.all(done), ['large 1', 'large 2', 'small 1', 'small 2']);
 });

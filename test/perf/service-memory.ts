@@ -1,13 +1,15 @@
-// What handing freed heap memory back to the kernel (VECTORADMIN_MALLOC_TRIM_MS) saves and
-// costs, side by side in one run: the service in its own process (embedded store, events off,
-// MALLOC_ARENA_MAX=2 as it runs in production, no vector index so every search is an exact
-// scan) takes a streamed ingest of new ids, then exact searches one at a time, eight at once,
-// and filtered ones (queries=0: the ingest only). Settings D and E add what the bench's server
-// runs with (events, the vector index) to tell their share of the memory apart; F is E
-// untrimmed. Each setting runs twice, in the order A B C C B A, so drift in the machine's load
-// shows as a difference between a setting's two runs.
+// What the service's memory settings save and cost, side by side in one run: the service in
+// its own process (embedded store, events off, MALLOC_ARENA_MAX=2 as it runs in production)
+// takes a streamed ingest of new ids, then exact searches one at a time, eight at once, and
+// filtered ones (queries=0: the ingest only). A-C hand freed heap memory back to the kernel
+// (VECTORADMIN_MALLOC_TRIM_MS) never, every second, every 250 ms, with no vector index; D and E
+// add what the bench's server runs with (events, the vector index) to tell their share apart,
+// F is E untrimmed. G and H compare exact scans of an index-sized table one at a time (the
+// default) and two at once (VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS). Each setting runs twice, in
+// the order A B C C B A, so drift in the machine's load shows as a difference between a
+// setting's two runs.
 //
-//   node --import tsx test/perf/service-memory-trim.ts [points=200000] [queries=8]
+//   node --import tsx test/perf/service-memory.ts [points=200000] [queries=8]
 //   (VECTORADMIN_PERF_SETTINGS='A|B' runs a subset; the default is A, B and C)
 import { readFile, rm } from 'node:fs/promises';
 import { Metadata } from '@grpc/grpc-js';
@@ -25,6 +27,10 @@ const DIM = 1536;
 const BATCH = 1024;
 const WINDOW = 8;
 const TRIM_1S = { VECTORADMIN_MALLOC_TRIM_MS: '1000' };
+const INDEX_SIZED = {
+  VECTORADMIN_EMBEDDED_INDEX_KIND: 'ivf_rq',
+  VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: '20000',
+};
 const settings: Record<string, (natsUrl: string) => Record<string, string>> = {
   'A never': () => ({ VECTORADMIN_MALLOC_TRIM_MS: '0' }),
   'B every 1 s': () => TRIM_1S,
@@ -42,6 +48,16 @@ const settings: Record<string, (natsUrl: string) => Record<string, string>> = {
     ...indexedWithEvents(natsUrl),
     VECTORADMIN_MALLOC_TRIM_MS: '0',
   }),
+  'G every 1 s, index-sized, exact scans one at a time': () => ({
+    ...TRIM_1S,
+    ...INDEX_SIZED,
+    VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS: '1',
+  }),
+  'H every 1 s, index-sized, exact scans two at a time': () => ({
+    ...TRIM_1S,
+    ...INDEX_SIZED,
+    VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS: '2',
+  }),
 };
 
 /** Events and the vector index, as the bench's server runs. */
@@ -49,8 +65,7 @@ function indexedWithEvents(natsUrl: string): Record<string, string> {
   return {
     VECTORADMIN_EVENTS: 'on',
     NATS_URL: natsUrl,
-    VECTORADMIN_EMBEDDED_INDEX_KIND: 'ivf_rq',
-    VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: '20000',
+    ...INDEX_SIZED,
   };
 }
 
@@ -147,7 +162,7 @@ async function memory(pid: number | undefined): Promise<{ rss: number; hwm: numb
 }
 
 async function run(env: Record<string, string>): Promise<string[]> {
-  const dataDir = await serviceDataDir('vectoradmin-trim-');
+  const dataDir = await serviceDataDir('vectoradmin-memory-');
   try {
     await using service = await ServiceProcess.start({
       port: await freePort(),
@@ -235,7 +250,7 @@ console.log(
     `${queryCount} filtered (half the points match); load ${loadAverage()}`,
 );
 console.log(
-  '| trim | run | ingest vectors/s (first / last tenth) | after ingest: RSS / high-water MB | exact p50 ms | 8 at once p50 ms | filtered p50 ms | after searches: RSS / high-water MB |',
+  '| setting | run | ingest vectors/s (first / last tenth) | after ingest: RSS / high-water MB | exact p50 ms | 8 at once p50 ms | filtered p50 ms | after searches: RSS / high-water MB |',
 );
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const runs = new Map<string, number>();
