@@ -11,5 +11,4 @@ export { RssSampler } from './rss-sampler.js';
 export { exitOnSignals } from './exit-on-signals.js';
 export { ServiceStartError, announceReady, waitForReady } from './ready-signal.js';
 export type { WaitReadyOptions } from './ready-signal.js';
-export { loadMallocTrim, startMallocTrimming } from './malloc-trim.js';
-export type { MallocTrim, TrimResult } from './malloc-trim.js';
+export { startMallocTrimming } from './malloc-trim.js';

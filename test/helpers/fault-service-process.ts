@@ -89,9 +89,15 @@ export class ServiceProcess implements AsyncDisposable {
 
   /** Resident set size of the service process now, from /proc. */
   async rssBytes(): Promise<number> {
+    return (await this.memoryBytes()).rss;
+  }
+
+  /** Resident set size now and its high-water mark so far (VmHWM), from /proc. */
+  async memoryBytes(): Promise<{ rss: number; highWater: number }> {
     const status = await readFile(`/proc/${this.pid ?? -1}/status`, 'utf8');
-    const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
-    return kb * 1024;
+    const bytes = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1]) * 1024;
+    return { rss: bytes('VmRSS'), highWater: bytes('VmHWM') };
   }
 
   /** Sends `signal` and resolves to the exit code or signal name. */

@@ -11,10 +11,16 @@
 //
 //   node --import tsx test/perf/service-memory.ts [points=200000] [queries=8]
 //   (VECTORADMIN_PERF_SETTINGS='A|B' runs a subset; the default is A, B and C)
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { Metadata } from '@grpc/grpc-js';
 import { LatencyRecorder } from '../../src/bench/latency.js';
-import { connect, wireId, wireVector, type Connection } from '../../src/client/index.js';
+import {
+  connect,
+  vectorAdminApi,
+  wireId,
+  wireVector,
+  type Connection,
+} from '../../src/client/index.js';
 import { SERVICE_PROCESS_ENV } from '../../src/config/child-env.js';
 import type * as pb from '../../src/gen/vectoradmin/v1/vectoradmin.js';
 import { ServiceProcess, freePort, serviceDataDir } from '../helpers/fault-service-process.js';
@@ -140,6 +146,18 @@ function rates(r: IngestRates): string {
 
 type Search = (query: pb.Vector) => Promise<unknown>;
 
+/** Half the points match: `parity` is `even` on every other id. */
+const EVEN: pb.Filter = {
+  must: [
+    {
+      key: 'parity',
+      condition: { $case: 'match', value: { value: { $case: 'keyword', value: 'even' } } },
+    },
+  ],
+  should: [],
+  mustNot: [],
+};
+
 async function timed(search: Search, concurrency: number): Promise<LatencyRecorder> {
   const latency = new LatencyRecorder();
   const work = Array.from({ length: queryCount * concurrency }, (_, i) => queries[i % queryCount]!);
@@ -154,11 +172,10 @@ async function timed(search: Search, concurrency: number): Promise<LatencyRecord
   return latency;
 }
 
-async function memory(pid: number | undefined): Promise<{ rss: number; hwm: number }> {
-  const status = await readFile(`/proc/${pid ?? -1}/status`, 'utf8');
-  const mb = (field: string) =>
-    Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1]) / 1024;
-  return { rss: mb('VmRSS'), hwm: mb('VmHWM') };
+/** RSS / high-water of the service now, in MB. */
+async function memory(service: ServiceProcess): Promise<string> {
+  const { rss, highWater } = await service.memoryBytes();
+  return `${(rss / 2 ** 20).toFixed(0)} / ${(highWater / 2 ** 20).toFixed(0)}`;
 }
 
 async function run(env: Record<string, string>): Promise<string[]> {
@@ -176,63 +193,27 @@ async function run(env: Record<string, string>): Promise<string[]> {
     });
     const connection = connect({ address: service.address });
     try {
-      const api = connection.raw;
       const rate = await ingest(connection);
-      const afterIngest = await memory(service.pid);
+      const afterIngest = await memory(service);
+      if (queryCount === 0) return [rates(rate), afterIngest, '-', '-', '-', '-'];
+      const api = vectorAdminApi(connection);
       const search =
         (filter: pb.Filter | undefined): Search =>
         (vector) =>
-          new Promise((resolve, reject) =>
-            api.search(
-              {
-                tenantId: 'acme',
-                table: 'items',
-                vector,
-                limit: 10,
-                withPayload: false,
-                filter,
-                params: { exact: true },
-              },
-              new Metadata(),
-              connection.callOptions(600_000),
-              (err, reply) => (err === null ? resolve(reply) : reject(err)),
-            ),
-          );
-      const even: pb.Filter = {
-        must: [
-          {
-            key: 'parity',
-            condition: { $case: 'match', value: { value: { $case: 'keyword', value: 'even' } } },
-          },
-        ],
-        should: [],
-        mustNot: [],
-      };
-      if (queryCount === 0)
-        return [
-          rates(rate),
-          afterIngest.rss.toFixed(0),
-          afterIngest.hwm.toFixed(0),
-          '-',
-          '-',
-          '-',
-          '-',
-          '-',
-        ];
+          api.search({
+            tenantId: 'acme',
+            table: 'items',
+            vector,
+            limit: 10,
+            withPayload: false,
+            filter,
+            params: { exact: true },
+          });
       const c1 = (await timed(search(undefined), 1)).stats();
       const c8 = (await timed(search(undefined), 8)).stats();
-      const filtered = (await timed(search(even), 1)).stats();
-      const after = await memory(service.pid);
-      return [
-        rates(rate),
-        afterIngest.rss.toFixed(0),
-        afterIngest.hwm.toFixed(0),
-        c1.p50_ms.toFixed(0),
-        c8.p50_ms.toFixed(0),
-        filtered.p50_ms.toFixed(0),
-        after.rss.toFixed(0),
-        after.hwm.toFixed(0),
-      ];
+      const filtered = (await timed(search(EVEN), 1)).stats();
+      const ms = (stats: { p50_ms: number }) => stats.p50_ms.toFixed(0);
+      return [rates(rate), afterIngest, ms(c1), ms(c8), ms(filtered), await memory(service)];
     } finally {
       connection.close();
     }
@@ -258,9 +239,6 @@ for (const letter of order) {
   const [name, env] = Object.entries(settings).find(([key]) => key.startsWith(letter))!;
   const n = (runs.get(letter) ?? 0) + 1;
   runs.set(letter, n);
-  const [rate, rss, hwm, c1, c8, filtered, rssAfter, hwmAfter] = await run(env(nats.url));
-  console.log(
-    `| ${name.slice(2)} | ${n} | ${rate} | ${rss} / ${hwm} | ${c1} | ${c8} | ${filtered} | ${rssAfter} / ${hwmAfter} |`,
-  );
+  console.log(`| ${name.slice(2)} | ${n} | ${(await run(env(nats.url))).join(' | ')} |`);
 }
 console.log(`load after: ${loadAverage()}`);

@@ -32,7 +32,7 @@ const glibc = process.platform === 'linux' && report.header?.glibcVersionRuntime
 
 test('malloc trim - gives freed heap memory that glibc keeps back to the kernel', async (t) => {
   if (!glibc) {
-    console.log("skipped: malloc_trim is glibc's and this is not a glibc Linux");
+    console.log("# skipped: malloc_trim is glibc's and this is not a glibc Linux");
     t.skip('not glibc');
     return;
   }
