@@ -184,7 +184,8 @@ function serverEnv(
     QDRANT_COLLECTION_PREFIX: config.collections.prefix,
     QDRANT_DEFAULT_VECTOR_SIZE: String(config.collections.defaultVectorSize),
     VECTORADMIN_SHUTDOWN_TIMEOUT_MS: String(config.shutdownTimeoutMs),
-    VECTORADMIN_MALLOC_TRIM_MS: String(config.mallocTrimIntervalMs),
+    VECTORADMIN_MALLOC_TRIM_MS: String(config.mallocTrim.intervalMs),
+    VECTORADMIN_MALLOC_TRIM_GROWTH_MB: String(config.mallocTrim.growthBytes / (1024 * 1024)),
     ...embeddedStoreEnv(config),
     ...SERVICE_PROCESS_ENV,
     ...(natsUrl === undefined

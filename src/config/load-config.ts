@@ -190,7 +190,10 @@ function build(e: Env, problems: string[]) {
     },
     logLevel: e.VECTORADMIN_LOG_LEVEL,
     shutdownTimeoutMs: e.VECTORADMIN_SHUTDOWN_TIMEOUT_MS,
-    mallocTrimIntervalMs: e.VECTORADMIN_MALLOC_TRIM_MS,
+    mallocTrim: {
+      intervalMs: e.VECTORADMIN_MALLOC_TRIM_MS,
+      growthBytes: e.VECTORADMIN_MALLOC_TRIM_GROWTH_MB * 1024 * 1024,
+    },
   };
 }
 

@@ -21,8 +21,8 @@ const SLOW_TRIM_MS = 50;
  * frees several per batch. At a million points the server held about 340 MB freed of 820 MB
  * resident (docs/BENCHMARKS.md, "Giving freed memory back"). The call is synchronous: koffi's
  * async form queues it on libuv's thread pool, and a test process whose services had trimmed
- * that way was seen spinning in Node's exit cleanup for minutes. A trim takes 10-30 ms when a
- * few hundred MB were freed since the last, less in steady work.
+ * that way was seen spinning in Node's exit cleanup for minutes. A trim of a few hundred MB took
+ * 10-30 ms on a quiet machine and 406 ms for 314 MB on a loaded one.
  * Throws where there is no glibc (musl, macOS) or no koffi build for the platform.
  */
 export function loadMallocTrim(): MallocTrim {
@@ -41,18 +41,32 @@ export function loadMallocTrim(): MallocTrim {
   };
 }
 
+/** When the service trims (see startMallocTrimming). */
+export interface MallocTrimPolicy {
+  /** How often resident memory is looked at; 0: never trim. */
+  readonly intervalMs: number;
+  /** Trim once resident memory has grown this much above its low since the last trim. */
+  readonly growthBytes: number;
+}
+
 /**
- * Trims every `intervalMs` (0: never) until stopped; the timer never keeps the process alive.
- * A platform without malloc_trim is logged once: housekeeping never keeps the service from
- * serving.
+ * Every `intervalMs` (0: never), trims once resident memory has grown by `growthBytes` above
+ * its lowest since the last trim (0: every time). A trim hands back memory the work of the
+ * moment may want again at once: an indexed search of a million points frees and reallocates
+ * ~130 MB a second, and trimming all of it each second cost both the trim (60-260 ms holding
+ * the allocator) and the page faults of taking it back (docs/BENCHMARKS.md, "Giving freed
+ * memory back"). Growth beyond the churn is what is worth giving back: an ingest's freed
+ * batches, a burst's buffers. The timer never keeps the process alive. A platform without
+ * malloc_trim is logged once: housekeeping never keeps the service from serving.
  */
 export function startMallocTrimming(
-  intervalMs: number,
+  policy: MallocTrimPolicy,
   logger: Logger,
   load: () => MallocTrim = loadMallocTrim,
+  residentBytes: () => number = process.memoryUsage.rss,
 ): { stop(): void } {
   const idle = { stop: () => {} };
-  if (intervalMs === 0) return idle;
+  if (policy.intervalMs === 0) return idle;
   let trim: MallocTrim;
   try {
     trim = load();
@@ -60,14 +74,19 @@ export function startMallocTrimming(
     logger.info('malloc trimming unavailable', { err });
     return idle;
   }
+  let low = residentBytes();
   const timer = setInterval(() => {
+    const resident = residentBytes();
+    low = Math.min(low, resident);
+    if (resident - low < policy.growthBytes) return;
     try {
       const result = trim();
       if (result.ms >= SLOW_TRIM_MS) logger.warn('malloc trim was slow', rounded(result));
     } catch (err) {
       logger.warn('malloc trim failed', { err });
     }
-  }, intervalMs);
+    low = residentBytes();
+  }, policy.intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }

@@ -60,6 +60,8 @@ function recordingLogger(): Logger & { lines: [string, string, LogFields?][] } {
   return { ...logger, child: () => recordingLogger(), lines };
 }
 
+const EVERY_SECOND = { intervalMs: 1000, growthBytes: 0 };
+
 test('malloc trimming - every interval, slow trims logged, stopped for good', (t) => {
   t.mock.timers.enable({ apis: ['setInterval'] });
   const logger = recordingLogger();
@@ -68,7 +70,7 @@ test('malloc trimming - every interval, slow trims logged, stopped for good', (t
     { ms: 3, releasedMb: 20 },
   ];
   let calls = 0;
-  const trimming = startMallocTrimming(1000, logger, () => () => results[calls++]!);
+  const trimming = startMallocTrimming(EVERY_SECOND, logger, () => () => results[calls++]!);
   t.mock.timers.tick(999);
   assert.equal(calls, 0, 'not before the first interval');
   t.mock.timers.tick(1);
@@ -85,16 +87,48 @@ test('malloc trimming - off at 0, and a platform without it only logs', (t) => {
   t.mock.timers.enable({ apis: ['setInterval'] });
   const logger = recordingLogger();
   let loads = 0;
-  startMallocTrimming(0, logger, () => {
+  startMallocTrimming({ intervalMs: 0, growthBytes: 0 }, logger, () => {
     loads += 1;
     throw new Error('not called');
   }).stop();
   assert.equal(loads, 0);
-  const trimming = startMallocTrimming(1000, logger, () => {
+  const trimming = startMallocTrimming(EVERY_SECOND, logger, () => {
     throw new Error('no glibc on darwin');
   });
   t.mock.timers.tick(5000);
   trimming.stop();
   assert.equal(logger.lines.length, 1);
   assert.equal(logger.lines[0]![1], 'malloc trimming unavailable');
+});
+
+test('malloc trimming - with a growth set, only once memory grew that much above its low', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const MB = 2 ** 20;
+  let resident = 500 * MB;
+  let trims = 0;
+  const trim = (): TrimResult => {
+    trims += 1;
+    resident = 450 * MB;
+    return { ms: 5, releasedMb: 0 };
+  };
+  const policy = { intervalMs: 1000, growthBytes: 256 * MB };
+  const trimming = startMallocTrimming(policy, recordingLogger(), () => trim, () => resident);
+  resident = 755 * MB;
+  t.mock.timers.tick(1000);
+  assert.equal(trims, 0, 'grown 255 MB: under the growth');
+  resident = 400 * MB;
+  t.mock.timers.tick(1000);
+  resident = 655 * MB;
+  t.mock.timers.tick(1000);
+  assert.equal(trims, 0, 'the low followed memory down: 255 MB above 400');
+  resident = 656 * MB;
+  t.mock.timers.tick(1000);
+  assert.equal(trims, 1, 'grown 256 MB above the low: trimmed');
+  resident = 705 * MB;
+  t.mock.timers.tick(1000);
+  assert.equal(trims, 1, 'the low restarts after a trim, from what the trim left (450 MB)');
+  resident = 706 * MB;
+  t.mock.timers.tick(1000);
+  assert.equal(trims, 2);
+  trimming.stop();
 });
