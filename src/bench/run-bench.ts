@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, vectorAdminApi, type ConnectOptions } from '../client/index.js';
@@ -78,7 +78,9 @@ export async function runBench(
   const startedAt = new Date();
   const loadAtStart = loadAverage();
   const runId = randomBytes(3).toString('hex');
-  const workDir = await mkdtemp(path.join(run.workParent ?? os.tmpdir(), 'vector-admin-bench-'));
+  const workParent = run.workParent ?? os.tmpdir();
+  await mkdir(workParent, { recursive: true });
+  const workDir = await mkdtemp(path.join(workParent, 'vector-admin-bench-'));
   let stack: BenchStack | undefined;
   const abort = new AbortController();
   const uninstall = onInterrupt(abort, () => stack, run.log);

@@ -19,7 +19,8 @@ test(
     try {
       const printed: string[] = [];
       await benchCommand(
-        ['--quick', '--out', path.join(dir, 'report'), '--work-dir', dir],
+        // A work dir that does not exist yet: the bench makes it, as it does --out.
+        ['--quick', '--out', path.join(dir, 'report'), '--work-dir', path.join(dir, 'work')],
         loadConfig({ VECTORADMIN_DATA_DIR: path.join(dir, 'data') }),
         (text) => printed.push(text),
       );
