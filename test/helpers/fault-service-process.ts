@@ -94,10 +94,7 @@ export class ServiceProcess implements AsyncDisposable {
 
   /** Resident set size now and its high-water mark so far (VmHWM), from /proc. */
   async memoryBytes(): Promise<{ rss: number; highWater: number }> {
-    const status = await readFile(`/proc/${this.pid ?? -1}/status`, 'utf8');
-    const bytes = (field: string) =>
-      Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1]) * 1024;
-    return { rss: bytes('VmRSS'), highWater: bytes('VmHWM') };
+    return processMemoryBytes(this.pid ?? -1);
   }
 
   /** Sends `signal` and resolves to the exit code or signal name. */
@@ -155,4 +152,12 @@ export class ServiceProcess implements AsyncDisposable {
       stderr: () => this.#log.slice(logBefore),
     });
   }
+}
+
+/** A process's resident set size now and its high-water mark so far (VmHWM), from /proc. */
+export async function processMemoryBytes(pid: number): Promise<{ rss: number; highWater: number }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const bytes = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1]) * 1024;
+  return { rss: bytes('VmRSS'), highWater: bytes('VmHWM') };
 }

@@ -1,6 +1,7 @@
 // Ingest rate of one embedded collection as it crosses the vector index threshold, side by
-// side in one run: the index off (the floor the other settings are judged against), and the
-// store's default policy, each with the index builders named (`process`: builds, updates and
+// side in one run: the index off (the floor the other settings are judged against), the
+// store floor (LanceDB `add` of the same batches, no store around it: the bench's floor), and
+// the store's default policy, each with the index builders named (`process`: builds, updates and
 // compactions in a low-priority child process; `inline`: in the store's process). Points
 // stream in 1,024-point upserts as fast as the store takes them; each setting runs in its own
 // child process (fresh heap, fresh LanceDB thread pools). Per segment: vectors/s, the index
@@ -9,7 +10,8 @@
 // (its LanceDB threads included): steadier than a rate on a shared machine.
 //
 //   node --import tsx test/perf/embedded-ingest-index.ts [points=60000] [threshold=20000] [segment=10000] [builders=process]
-//   (VECTORADMIN_EMBEDDED_INDEX_KIND=ivf_rq for that index kind)
+//   (VECTORADMIN_EMBEDDED_INDEX_KIND=ivf_rq for that index kind;
+//   VECTORADMIN_PERF_SETTINGS='store floor|no indexes' runs those settings in that order)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,6 +22,8 @@ import { silentLogger } from '../../src/logging/index.js';
 import type { IndexBuilderKind } from '../../src/stores/embedded-index-builder.js';
 import type { VectorIndexKind, VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
+import { openEmbeddedAppendFloor } from '../../src/stores/embedded-append-floor.js';
+import type { CollectionConfig, Point } from '../../src/domain/index.js';
 import { loadAverage } from '../helpers/load-average.js';
 import { clusteredVectors } from '../helpers/points.js';
 import { descendants } from '../helpers/process-tree.js';
@@ -51,7 +55,11 @@ interface Run {
   builderRssMb: number;
 }
 
+/** LanceDB `add` of the same batches with no store around it (the bench's store floor). */
+const FLOOR = 'store floor';
+
 const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>> = {
+  [FLOOR]: () => ({}),
   'no indexes': () => ({ thresholdRows: 1e12, idIndexRows: 1e12 }),
   // Writes as the store makes them, without any vector index work beside them.
   'id index only': () => ({ thresholdRows: 1e12 }),
@@ -69,6 +77,20 @@ const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>
   // The build shares the machine with the ingest from the threshold on.
   'build at once': (threshold) => ({ thresholdRows: threshold, maxDeferMs: 0 }),
 };
+
+/** The floor behind the calls the runs make of a store. */
+function floorStore(dataDir: string) {
+  let floor: Awaited<ReturnType<typeof openEmbeddedAppendFloor>> | undefined;
+  return {
+    createCollection: async (name: string, config: CollectionConfig) => {
+      floor = await openEmbeddedAppendFloor(dataDir, name, config);
+    },
+    upsert: (_name: string, points: readonly Point[]) => floor!.append(points),
+    getCollection: (_name: string) => Promise.resolve({ status: 'floor', indexedVectorsCount: 0 }),
+    maintenanceSettled: (_name: string) => Promise.resolve(),
+    close: () => Promise.resolve(floor?.close()),
+  };
+}
 
 function indexKind(): { kind?: VectorIndexKind } {
   const kind = process.env['VECTORADMIN_EMBEDDED_INDEX_KIND'];
@@ -112,19 +134,22 @@ async function child(
   const sampler = setInterval(() => {
     run.builderRssMb = Math.max(run.builderRssMb, childrenRssMb());
   }, 200);
-  const store = await createEmbeddedVectorStore({
-    dataDir,
-    // VECTORADMIN_EMBEDDED_INDEX_KIND picks the index kind, as it does for the service.
-    index: { ...settings[setting]!(threshold), builder, ...indexKind() },
-    logger: {
-      ...silentLogger,
-      error: (message, fields) => {
-        run.errors++;
-        if (run.errorMessages.length < 3)
-          run.errorMessages.push(`${message}: ${String(fields?.err)}`);
-      },
-    },
-  });
+  const store =
+    setting === FLOOR
+      ? floorStore(dataDir)
+      : await createEmbeddedVectorStore({
+          dataDir,
+          // VECTORADMIN_EMBEDDED_INDEX_KIND picks the index kind, as it does for the service.
+          index: { ...settings[setting]!(threshold), builder, ...indexKind() },
+          logger: {
+            ...silentLogger,
+            error: (message, fields) => {
+              run.errors++;
+              if (run.errorMessages.length < 3)
+                run.errorMessages.push(`${message}: ${String(fields?.err)}`);
+            },
+          },
+        });
   const { near } = clusteredVectors(42, DIM, CENTRES);
   const batch = (first: number) =>
     Array.from({ length: BATCH }, (_, i) => {

@@ -4,10 +4,11 @@
 // filtered ones (queries=0: the ingest only). A-C hand freed heap memory back to the kernel
 // (VECTORADMIN_MALLOC_TRIM_MS) never, every second, every 250 ms, with no vector index; D and E
 // add what the bench's server runs with (events, the vector index) to tell their share apart,
-// F is E untrimmed. G and H compare exact scans of an index-sized table one at a time (the
-// default) and two at once (VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS). Each setting runs twice, in
-// the order A B C C B A, so drift in the machine's load shows as a difference between a
-// setting's two runs.
+// F is E untrimmed; I and J are E and G trimmed only once memory grew 256 MB since the last
+// trim (the default; A-H trim whatever was freed). G and H compare exact scans of an
+// index-sized table one at a time (the default) and two at once
+// (VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS). Each setting runs twice, in the order A B C C B A,
+// so drift in the machine's load shows as a difference between a setting's two runs.
 //
 //   node --import tsx test/perf/service-memory.ts [points=200000] [queries=8]
 //   (VECTORADMIN_PERF_SETTINGS='A|B' runs a subset; the default is A, B and C)
@@ -32,7 +33,7 @@ const [pointCount = 200_000, queryCount = 8] = process.argv.slice(2).map(Number)
 const DIM = 1536;
 const BATCH = 1024;
 const WINDOW = 8;
-const TRIM_1S = { VECTORADMIN_MALLOC_TRIM_MS: '1000' };
+const TRIM_1S = { VECTORADMIN_MALLOC_TRIM_MS: '1000', VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '0' };
 const INDEX_SIZED = {
   VECTORADMIN_EMBEDDED_INDEX_KIND: 'ivf_rq',
   VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: '20000',
@@ -40,7 +41,7 @@ const INDEX_SIZED = {
 const settings: Record<string, (natsUrl: string) => Record<string, string>> = {
   'A never': () => ({ VECTORADMIN_MALLOC_TRIM_MS: '0' }),
   'B every 1 s': () => TRIM_1S,
-  'C every 250 ms': () => ({ VECTORADMIN_MALLOC_TRIM_MS: '250' }),
+  'C every 250 ms': () => ({ ...TRIM_1S, VECTORADMIN_MALLOC_TRIM_MS: '250' }),
   'D every 1 s, events on': (natsUrl) => ({
     ...TRIM_1S,
     VECTORADMIN_EVENTS: 'on',
@@ -54,9 +55,20 @@ const settings: Record<string, (natsUrl: string) => Record<string, string>> = {
     ...indexedWithEvents(natsUrl),
     VECTORADMIN_MALLOC_TRIM_MS: '0',
   }),
+  'I every 1 s once grown 256 MB (default), events on, ivf_rq index from 20,000': (natsUrl) => ({
+    ...indexedWithEvents(natsUrl),
+    VECTORADMIN_MALLOC_TRIM_MS: '1000',
+    VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '256',
+  }),
   'G every 1 s, index-sized, exact scans one at a time': () => ({
     ...TRIM_1S,
     ...INDEX_SIZED,
+    VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS: '1',
+  }),
+  'J every 1 s once grown 256 MB (default), index-sized, exact scans one at a time': () => ({
+    ...INDEX_SIZED,
+    VECTORADMIN_MALLOC_TRIM_MS: '1000',
+    VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '256',
     VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS: '1',
   }),
   'H every 1 s, index-sized, exact scans two at a time': () => ({
