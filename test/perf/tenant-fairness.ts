@@ -1,17 +1,20 @@
 // Fairness between tenants, side by side in one run (issue 17, "Also measure"): another
-// tenant's ack p99 while one tenant floods 6 MiB batches, without write bounds, with the
-// default shared bound (tenants served in turn) and with a per-tenant limit on top,
-// each against its own unloaded p99. The service runs in its own process (events off, embedded
-// store); the victim streams small batches one at a time and times each ack. Target: loaded
-// p99 ≤ 2× unloaded.
+// tenant's ack p99 while one tenant floods 6 MiB batches, without write bounds (A), with the
+// default shared bound, tenants served in turn (B), and with a per-tenant limit on top (C),
+// each against its own unloaded p99; D is B with freed memory trimmed every second, as the
+// service did before it trimmed only growth. The service runs in its own process (events off,
+// embedded store); the victim streams small batches one at a time and times each ack.
+// Target: loaded p99 ≤ 2× unloaded.
 //
 //   node --import tsx test/perf/tenant-fairness.ts [seconds=12] [flooderStreams=1]
+//   (VECTORADMIN_PERF_SETTINGS='B|D' runs B D D B; the default is A B C once each)
 import { rm } from 'node:fs/promises';
 import { Metadata, type ClientDuplexStream } from '@grpc/grpc-js';
 import { LatencyRecorder } from '../../src/bench/latency.js';
 import { connect, wireId, wireVector, type Connection } from '../../src/client/index.js';
 import type * as pb from '../../src/gen/vectoradmin/v1/vectoradmin.js';
 import { ServiceProcess, freePort, serviceDataDir } from '../helpers/fault-service-process.js';
+import { loadAverage } from '../helpers/load-average.js';
 import { seededRandom, wirePoints } from '../helpers/points.js';
 
 const [seconds = 12, flooderStreams = 1] = process.argv.slice(2).map(Number);
@@ -149,27 +152,39 @@ async function measure(env: Record<string, string>): Promise<Figures> {
 }
 
 const configurations: readonly { name: string; env: Record<string, string> }[] = [
-  { name: 'no write bounds', env: { VECTORADMIN_WRITE_INFLIGHT_BYTES: '0' } },
-  { name: 'default: 16 MiB of writes, tenants in turn', env: {} },
+  { name: 'A no write bounds', env: { VECTORADMIN_WRITE_INFLIGHT_BYTES: '0' } },
+  { name: 'B default: 16 MiB of writes, tenants in turn', env: {} },
   {
-    name: `default + per-tenant limit ${TENANT_LIMIT_BYTES / 1024 / 1024} MiB`,
+    name: `C default + per-tenant limit ${TENANT_LIMIT_BYTES / 1024 / 1024} MiB`,
     env: { VECTORADMIN_TENANT_INFLIGHT_BYTES: String(TENANT_LIMIT_BYTES) },
+  },
+  {
+    name: 'D default, freed memory trimmed every second',
+    env: { VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '0' },
   },
 ];
 
+// VECTORADMIN_PERF_SETTINGS='B|D' runs those in the order B D D B, so drift in the machine's
+// load shows as a difference between one configuration's two runs.
+const chosen = process.env['VECTORADMIN_PERF_SETTINGS']?.split('|');
+const order = chosen === undefined ? ['A', 'B', 'C'] : [...chosen, ...[...chosen].reverse()];
+
 console.log(
   `victim: ${VICTIM_POINTS}×${VICTIM_DIM}-d batches, one at a time; flooder: ${flooderStreams} stream(s) of ` +
-    `${FLOOD_POINTS}×${FLOOD_DIM}-d (6 MiB) batches, window ${FLOOD_WINDOW}; ${seconds} s each`,
+    `${FLOOD_POINTS}×${FLOOD_DIM}-d (6 MiB) batches, window ${FLOOD_WINDOW}; ${seconds} s each; ` +
+    `load ${loadAverage()}`,
 );
 console.log(
   '| configuration | unloaded p50 / p99 ms | flooded p50 / p99 ms | p99 ratio | flood batches |',
 );
 console.log('| --- | --- | --- | --- | --- |');
-for (const { name, env } of configurations) {
+for (const letter of order) {
+  const { name, env } = configurations.find((c) => c.name.startsWith(`${letter} `))!;
   const f = await measure(env);
   const ratio = f.loaded.p99_ms / f.unloaded.p99_ms;
   console.log(
-    `| ${name} | ${f.unloaded.p50_ms.toFixed(1)} / ${f.unloaded.p99_ms.toFixed(1)} | ` +
+    `| ${name.slice(2)} | ${f.unloaded.p50_ms.toFixed(1)} / ${f.unloaded.p99_ms.toFixed(1)} | ` +
       `${f.loaded.p50_ms.toFixed(1)} / ${f.loaded.p99_ms.toFixed(1)} | ${ratio.toFixed(2)}× | ${f.floodBatches} |`,
   );
 }
+console.log(`load after: ${loadAverage()}`);
