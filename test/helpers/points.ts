@@ -53,3 +53,9 @@ export function clusteredVectors(seed: number, dim: number, count: number) {
   const centres = Array.from({ length: count }, () => Float32Array.from({ length: dim }, gauss));
   return { near: (k: number) => centres[k % count]!.map((c) => c + 0.6 * gauss()) };
 }
+
+/** `v` scaled to length 1, as the store keeps cosine vectors. */
+export function unitVector(v: Float32Array): Float32Array {
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}

@@ -16,7 +16,7 @@ import { silentLogger } from '../../src/logging/index.js';
 import { VECTOR_INDEX_NAME } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import { loadAverage } from '../helpers/load-average.js';
-import { clusteredVectors } from '../helpers/points.js';
+import { clusteredVectors, unitVector } from '../helpers/points.js';
 
 const [dataDir, rowsArg = '1000000', queriesArg = '100', cacheArg = '128'] = process.argv.slice(2);
 if (dataDir === undefined)
@@ -29,10 +29,6 @@ const REFINE = 20;
 const TABLE = 'segments';
 
 const { near } = clusteredVectors(42, DIM, CENTRES);
-const unit = (v: Float32Array) => {
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-};
 
 console.log(`load average at start: ${loadAverage()}`);
 if (!existsSync(dataDir)) await writeCollection();
@@ -53,7 +49,7 @@ console.log(`rebuilt in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 await describe('rebuilt as one', rebuilt);
 await asLeft.checkout(leftVersion);
 
-const queries = Array.from({ length: Number(queriesArg) }, (_, i) => unit(near(11 + i * 17)));
+const queries = Array.from({ length: Number(queriesArg) }, (_, i) => unitVector(near(11 + i * 17)));
 const paths = [
   {
     name: 'as the ingest left it',

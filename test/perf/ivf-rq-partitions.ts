@@ -16,7 +16,7 @@ import { LatencyRecorder } from '../../src/bench/latency.js';
 import type { Point } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logging/index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
-import { clusteredVectors } from '../helpers/points.js';
+import { clusteredVectors, unitVector } from '../helpers/points.js';
 
 const [dataDir, rowsArg = '1000000', partsArg = '0,1000', probesArg = '10,20,40,80'] =
   process.argv.slice(2);
@@ -30,16 +30,12 @@ const REFINE = 20;
 const TABLE = 'partitions';
 
 const { near } = clusteredVectors(42, DIM, CENTRES);
-const unit = (v: Float32Array) => {
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-};
 const queryCount = Number(queriesArg);
-const queries = Array.from({ length: queryCount }, (_, i) => unit(near(7 + i * 13)));
+const queries = Array.from({ length: queryCount }, (_, i) => unitVector(near(7 + i * 13)));
 // Queries none of the others repeats: fresh draws around the same cluster centres, as the
 // bench's are.
 const unseenQueries = (count: number) =>
-  Array.from({ length: count }, (_, i) => unit(near(11 + i * 17)));
+  Array.from({ length: count }, (_, i) => unitVector(near(11 + i * 17)));
 
 if (!existsSync(dataDir)) await writeCollection();
 const db = await connect(dataDir, {
