@@ -133,10 +133,7 @@ export async function startVectorAdmin(
   });
   if (keys.devMode)
     logger.warn('dev mode: no API keys configured, every call is allowed; loopback only');
-  const trimming = startMallocTrimming(
-    config.mallocTrim,
-    logger.child({ component: 'memory' }),
-  );
+  const trimming = startMallocTrimming(config.mallocTrim, logger.child({ component: 'memory' }));
   return {
     address,
     port: server.port,

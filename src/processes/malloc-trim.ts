@@ -63,7 +63,7 @@ export function startMallocTrimming(
   policy: MallocTrimPolicy,
   logger: Logger,
   load: () => MallocTrim = loadMallocTrim,
-  residentBytes: () => number = process.memoryUsage.rss,
+  residentBytes: () => number = () => process.memoryUsage.rss(),
 ): { stop(): void } {
   const idle = { stop: () => {} };
   if (policy.intervalMs === 0) return idle;

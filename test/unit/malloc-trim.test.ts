@@ -112,7 +112,12 @@ test('malloc trimming - with a growth set, only once memory grew that much above
     return { ms: 5, releasedMb: 0 };
   };
   const policy = { intervalMs: 1000, growthBytes: 256 * MB };
-  const trimming = startMallocTrimming(policy, recordingLogger(), () => trim, () => resident);
+  const trimming = startMallocTrimming(
+    policy,
+    recordingLogger(),
+    () => trim,
+    () => resident,
+  );
   resident = 755 * MB;
   t.mock.timers.tick(1000);
   assert.equal(trims, 0, 'grown 255 MB: under the growth');
