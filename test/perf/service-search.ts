@@ -1,7 +1,8 @@
 // Indexed search latency over a collection already written, per setting, side by side in one
-// run: A-C start the service on the data dir (events off, the bench's index settings: `ivf_rq`,
-// 128 MiB index cache, nprobes 20) and differ in when it trims freed memory; S opens the same
-// table with the embedded store in this process, tuned the same, so the service's share shows.
+// run: A-E start the service on the data dir (events off, the bench's index settings: `ivf_rq`,
+// 128 MiB index cache, nprobes 20) and differ in when it trims freed memory (D and E: lower
+// growth thresholds than the default C); S opens the same table with the embedded store in
+// this process, tuned the same, so the service's share shows.
 // Each warms with a few queries, then times unseen queries one at a time and eight at once and
 // reads the CPU time and memory of the process that answered (S's high-water is this script's,
 // so its second run's includes the first). Settings run in the order A B C S S C B A, so drift
@@ -41,6 +42,16 @@ const settings: Record<string, (seed: number) => Promise<Measured>> = {
   'C service, trim once grown 256 MB (default)': (seed) =>
     throughService(
       { VECTORADMIN_MALLOC_TRIM_MS: '1000', VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '256' },
+      seed,
+    ),
+  'D service, trim once grown 128 MB': (seed) =>
+    throughService(
+      { VECTORADMIN_MALLOC_TRIM_MS: '1000', VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '128' },
+      seed,
+    ),
+  'E service, trim once grown 64 MB': (seed) =>
+    throughService(
+      { VECTORADMIN_MALLOC_TRIM_MS: '1000', VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '64' },
       seed,
     ),
   'S store alone, in this process': storeAlone,

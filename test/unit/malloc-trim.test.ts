@@ -3,7 +3,11 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { LogFields, Logger } from '../../src/domain/index.js';
-import { startMallocTrimming, type TrimResult } from '../../src/processes/malloc-trim.js';
+import {
+  MAX_INTERVALS_BETWEEN_TRIMS,
+  startMallocTrimming,
+  type TrimResult,
+} from '../../src/processes/malloc-trim.js';
 
 // In a child of its own, so the runner's heap neither adds to nor hides what is measured:
 // 256 MiB of 64 KiB buffers (below glibc's mmap threshold, so they come from the heap) with
@@ -135,5 +139,28 @@ test('malloc trimming - with a growth set, only once memory grew that much above
   resident = 706 * MB;
   t.mock.timers.tick(1000);
   assert.equal(trims, 2);
+  trimming.stop();
+});
+
+test('malloc trimming - below the growth, still once every MAX_INTERVALS_BETWEEN_TRIMS', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const MB = 2 ** 20;
+  let trims = 0;
+  const policy = { intervalMs: 1000, growthBytes: 256 * MB };
+  const trimming = startMallocTrimming(
+    policy,
+    recordingLogger(),
+    () => () => {
+      trims += 1;
+      return { ms: 1, releasedMb: 0 };
+    },
+    () => 600 * MB,
+  );
+  t.mock.timers.tick(1000 * (MAX_INTERVALS_BETWEEN_TRIMS - 1));
+  assert.equal(trims, 0, 'memory never grew: no trim yet');
+  t.mock.timers.tick(1000);
+  assert.equal(trims, 1, 'trimmed once the longest wait was reached');
+  t.mock.timers.tick(1000 * MAX_INTERVALS_BETWEEN_TRIMS);
+  assert.equal(trims, 2, 'and again after as long');
   trimming.stop();
 });
