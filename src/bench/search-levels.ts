@@ -93,6 +93,13 @@ export function modeRequest(
 }
 
 /**
+ * Exact scans of an index-sized table run one at a time in the embedded store, so at
+ * concurrency 8 the last query waits for seven scans of the million before its own: 30-35 s on
+ * a loaded 2-core machine, past the client's default 30 s deadline.
+ */
+const EXACT_SEARCH_TIMEOUT_MS = 180_000;
+
+/**
  * `plan.concurrency` workers query `target` until `searchMs` has passed (the queries in flight
  * then finish and count). The first `sampleSize` answers are kept for recall. Never throws for
  * failed queries: they are counted and the first are returned.
@@ -125,15 +132,18 @@ export async function runLevel(
           Operation.Search,
           target.collection,
           () =>
-            ctx.api.search({
-              tenantId: table.tenantId,
-              table: table.table,
-              vector: wireVector(table.query(row, salt), 'f32le'),
-              limit: K,
-              withPayload: false,
-              ...(request.params === undefined ? {} : { params: request.params }),
-              ...(request.filter === undefined ? {} : { filter: request.filter }),
-            }),
+            ctx.api.search(
+              {
+                tenantId: table.tenantId,
+                table: table.table,
+                vector: wireVector(table.query(row, salt), 'f32le'),
+                limit: K,
+                withPayload: false,
+                ...(request.params === undefined ? {} : { params: request.params }),
+                ...(request.filter === undefined ? {} : { filter: request.filter }),
+              },
+              plan.mode === 'exact' ? EXACT_SEARCH_TIMEOUT_MS : undefined,
+            ),
           // A search event counts the hits it returned as its points.
           (r) => r.points.length,
         );

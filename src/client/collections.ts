@@ -53,7 +53,8 @@ export function vectorAdminApi(connection: Connection) {
     upsert: (r: pb.UpsertRequest) => call(connection, raw.upsert.bind(raw), r),
     deletePoints: (r: pb.DeletePointsRequest) => call(connection, raw.deletePoints.bind(raw), r),
     getPoints: (r: pb.GetPointsRequest) => call(connection, raw.getPoints.bind(raw), r),
-    search: (r: pb.SearchRequest) => call(connection, raw.search.bind(raw), r),
+    search: (r: pb.SearchRequest, timeoutMs?: number) =>
+      call(connection, raw.search.bind(raw), r, timeoutMs),
     count: (r: pb.CountRequest) => call(connection, raw.count.bind(raw), r),
     // A probe run is bounded by the server's PERFORMANCE_TEST_TIMEOUT_MS (at most 10 minutes).
     runPerformanceTest: (r: RunPerformanceTestRequest = {}) =>
