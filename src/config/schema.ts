@@ -63,7 +63,7 @@ export const envSchema = z.object({
   VECTORADMIN_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
   /** How often the service hands freed heap memory back to the kernel (glibc; 0: never). */
   VECTORADMIN_MALLOC_TRIM_MS: int(0, 600_000).default(1000),
-  /** ...once resident memory has grown this many MiB since the last trim (0: every time). */
+  /** ...once resident memory grew this many MiB above its low since the last trim (0: always). */
   VECTORADMIN_MALLOC_TRIM_GROWTH_MB: int(0, 1024 * 1024).default(256),
   VECTORADMIN_TLS_CERT: z.string().optional(),
   VECTORADMIN_TLS_KEY: z.string().optional(),

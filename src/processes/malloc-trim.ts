@@ -45,7 +45,10 @@ export function loadMallocTrim(): MallocTrim {
 export interface MallocTrimPolicy {
   /** How often resident memory is looked at; 0: never trim. */
   readonly intervalMs: number;
-  /** Trim once resident memory has grown this much above its low since the last trim. */
+  /**
+   * Trim once resident memory has grown this much above its low since the last trim (0: every
+   * interval).
+   */
   readonly growthBytes: number;
 }
 
@@ -53,20 +56,21 @@ export interface MallocTrimPolicy {
  * However little memory grew, trims are at most this many intervals apart (30 s by default),
  * so what a finished burst of work freed below the growth line does not stay resident for
  * good: after a million-point ingest the bench's server held 790-900 MB through the 92 s its
- * index took to build, and a trim after its searches found 314 MB to give back. Under steady
- * searches it costs one trim in thirty.
+ * index took to build, and a trim after its searches found 314 MB to give back. Steady
+ * searches then pay for one trim every 30 intervals instead of every interval.
  */
 export const MAX_INTERVALS_BETWEEN_TRIMS = 30;
 
 /**
  * Every `intervalMs` (0: never), trims once resident memory has grown by `growthBytes` above
- * its lowest since the last trim (0: every time), or MAX_INTERVALS_BETWEEN_TRIMS after the last. A trim hands back memory the work of the
- * moment may want again at once: an indexed search of a million points frees and reallocates
- * ~130 MB a second, and trimming all of it each second cost both the trim (60-260 ms holding
- * the allocator) and the page faults of taking it back (docs/BENCHMARKS.md, "Giving freed
- * memory back"). Growth beyond the churn is what is worth giving back: an ingest's freed
- * batches, a burst's buffers. The timer never keeps the process alive. A platform without
- * malloc_trim is logged once: housekeeping never keeps the service from serving.
+ * its lowest since the last trim (0: every time), or MAX_INTERVALS_BETWEEN_TRIMS after the
+ * last trim. A trim hands back memory the work of the moment may want again at once: an
+ * indexed search of a million points frees and reallocates ~130 MB a second, and trimming all
+ * of it each second cost both the trim (60-260 ms holding the allocator) and the page faults of
+ * taking it back (docs/BENCHMARKS.md, "Trimming only growth"). Growth beyond the churn is what
+ * is worth giving back: an ingest's freed batches, a burst's buffers. The timer never keeps the
+ * process alive. A platform without malloc_trim is logged once: housekeeping never keeps the
+ * service from serving.
  */
 export function startMallocTrimming(
   policy: MallocTrimPolicy,

@@ -31,29 +31,20 @@ if (table === undefined)
 const queryCount = Number(queriesArg);
 const WARM_UP = 10;
 
+/** The service trimming every second once memory grew `growthMb` since the last trim. */
+const trimmedOnGrowth = (growthMb: number) => (seed: number) =>
+  throughService(
+    { VECTORADMIN_MALLOC_TRIM_MS: '1000', VECTORADMIN_MALLOC_TRIM_GROWTH_MB: String(growthMb) },
+    seed,
+  );
+
 const settings: Record<string, (seed: number) => Promise<Measured>> = {
   'A service, freed memory kept (no trim)': (seed) =>
     throughService({ VECTORADMIN_MALLOC_TRIM_MS: '0' }, seed),
-  'B service, trim every second': (seed) =>
-    throughService(
-      { VECTORADMIN_MALLOC_TRIM_MS: '1000', VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '0' },
-      seed,
-    ),
-  'C service, trim once grown 256 MB (default)': (seed) =>
-    throughService(
-      { VECTORADMIN_MALLOC_TRIM_MS: '1000', VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '256' },
-      seed,
-    ),
-  'D service, trim once grown 128 MB': (seed) =>
-    throughService(
-      { VECTORADMIN_MALLOC_TRIM_MS: '1000', VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '128' },
-      seed,
-    ),
-  'E service, trim once grown 64 MB': (seed) =>
-    throughService(
-      { VECTORADMIN_MALLOC_TRIM_MS: '1000', VECTORADMIN_MALLOC_TRIM_GROWTH_MB: '64' },
-      seed,
-    ),
+  'B service, trim every second': trimmedOnGrowth(0),
+  'C service, trim once grown 256 MB (default)': trimmedOnGrowth(256),
+  'D service, trim once grown 128 MB': trimmedOnGrowth(128),
+  'E service, trim once grown 64 MB': trimmedOnGrowth(64),
   'S store alone, in this process': storeAlone,
 };
 
