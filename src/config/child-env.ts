@@ -20,6 +20,7 @@ export function embeddedStoreEnv(config: Config): Record<string, string> {
     VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: String(config.store.indexCacheBytes / (1024 * 1024)),
     VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS: String(config.store.maxLargeScans),
     VECTORADMIN_EMBEDDED_INDEX_KIND: index.kind,
+    VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS: String(index.ivfRqRows),
     VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: String(index.thresholdRows),
     VECTORADMIN_EMBEDDED_INDEX_EF: String(index.ef),
     VECTORADMIN_EMBEDDED_INDEX_NPROBES: String(index.nprobes),

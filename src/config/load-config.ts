@@ -112,6 +112,7 @@ function build(e: Env, problems: string[]) {
             maxLargeScans: e.VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS,
             index: {
               kind: e.VECTORADMIN_EMBEDDED_INDEX_KIND,
+              ivfRqRows: e.VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS,
               thresholdRows: e.VECTORADMIN_EMBEDDED_INDEX_THRESHOLD,
               ef: e.VECTORADMIN_EMBEDDED_INDEX_EF,
               nprobes: e.VECTORADMIN_EMBEDDED_INDEX_NPROBES,

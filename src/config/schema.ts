@@ -21,8 +21,13 @@ export const envSchema = z.object({
   VECTORADMIN_MIN_FREE_DISK_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(8 * 1024 * 1024),
   /** Points at which an embedded collection gets its vector index (built in the background). */
   VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: int(1, Number.MAX_SAFE_INTEGER).default(20_000),
-  /** hnsw_sq: fastest while its index fits the cache; ivf_rq: memory bounded at any size. */
-  VECTORADMIN_EMBEDDED_INDEX_KIND: z.enum(['hnsw_sq', 'ivf_rq']).default('hnsw_sq'),
+  /**
+   * hnsw_sq: fastest while its index fits the cache; ivf_rq: memory bounded at any size;
+   * auto: hnsw_sq until a collection holds VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS points.
+   */
+  VECTORADMIN_EMBEDDED_INDEX_KIND: z.enum(['auto', 'hnsw_sq', 'ivf_rq']).default('auto'),
+  /** auto only: points from which a collection's index is rebuilt as ivf_rq. */
+  VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS: int(1, Number.MAX_SAFE_INTEGER).default(100_000),
   /** Default HNSW search breadth of the embedded store; a query's hnsw_ef overrides it. */
   VECTORADMIN_EMBEDDED_INDEX_EF: int(1, 10_000).default(128),
   /** Default IVF partitions an ivf_rq search visits; a query's hnsw_ef overrides it. */

@@ -21,6 +21,20 @@ export { VECTOR_INDEX_NAME };
  */
 export type VectorIndexKind = 'hnsw_sq' | 'ivf_rq';
 
+/**
+ * A policy's choice of kind: one of them, or `auto`, which indexes a collection as `hnsw_sq`
+ * until it holds `ivfRqRows` points and as `ivf_rq` from then on. Past ~100,000 1,536-d points
+ * an HNSW_SQ index outgrows its share of the cache and its builds take minutes, while IVF_RQ
+ * keeps recall@10 near 0.99 (docs/BENCHMARKS.md, "Index kinds").
+ */
+export type VectorIndexChoice = VectorIndexKind | 'auto';
+
+/** LanceDB's name for each kind, as `indexStats` reports it. */
+const LANCE_INDEX_TYPES: Readonly<Record<string, VectorIndexKind>> = {
+  IVF_HNSW_SQ: 'hnsw_sq',
+  IVF_RQ: 'ivf_rq',
+};
+
 interface IndexKindSpec {
   /** Plain data (see VectorIndexSpec): a builder process receives it as computed here. */
   readonly config: (distanceType: 'dot' | 'l2') => VectorIndexSpec;
@@ -42,7 +56,9 @@ const INDEX_KINDS: Readonly<Record<VectorIndexKind, IndexKindSpec>> = {
 
 /** When and how the embedded store indexes a collection (see CollectionIndexer). */
 export interface VectorIndexPolicy {
-  readonly kind: VectorIndexKind;
+  readonly kind: VectorIndexChoice;
+  /** `auto` only: from this many points a collection's index is (re)built as `ivf_rq`. */
+  readonly ivfRqRows: number;
   /** A collection gets a vector index once it holds this many points. */
   readonly thresholdRows: number;
   /** The index is updated once this many rows are unindexed. */
@@ -83,7 +99,8 @@ export interface VectorIndexPolicy {
  * a twelfth of a million, where recall@10 stayed 1.0 ("IVF_RQ at 1,000,000 points").
  */
 export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = {
-  kind: 'hnsw_sq',
+  kind: 'auto',
+  ivfRqRows: 100_000,
   thresholdRows: 20_000,
   updateRows: 10_000,
   quietMs: 5_000,
@@ -143,6 +160,8 @@ export class CollectionIndexer {
   private pendingRows = 0;
   /** The index has more segments than the policy allows: a rebuild is due. */
   private mergeDue = false;
+  /** The kind of the index searches use now (read from LanceDB, not assumed from the policy). */
+  private builtKind: VectorIndexKind | undefined;
   private rows = 0;
   /** When vector index work became due while writes kept it waiting. */
   private dueSinceMs: number | undefined;
@@ -195,7 +214,7 @@ export class CollectionIndexer {
   /** The search's use of the index: none when exact is asked for or there is no index yet. */
   annOptions(params: { exact?: boolean; hnswEf?: number } | undefined): AnnOptions | undefined {
     if (params?.exact === true || this.phase !== 'ready') return undefined;
-    const { kind } = this.policy;
+    const kind = this.builtKind ?? this.wantedKind();
     const breadth = kind === 'hnsw_sq' ? this.policy.ef : this.policy.nprobes;
     return {
       kind,
@@ -251,7 +270,7 @@ export class CollectionIndexer {
       await idWork;
       await this.payloadIndexes.settled();
       const pending =
-        this.phase === 'ready' && (this.pendingRows > 0 || this.mergeDue) && !this.updating;
+        this.phase === 'ready' && (this.pendingRows > 0 || this.rebuildDue()) && !this.updating;
       if (!this.closed && (this.dueSinceMs !== undefined || pending)) {
         this.startVectorWork();
         continue;
@@ -316,7 +335,20 @@ export class CollectionIndexer {
       this.phase === 'failed' && Date.now() - this.failedAtMs >= this.policy.buildRetryMs;
     if ((this.phase === 'none' || retry) && this.rows >= this.policy.thresholdRows) return true;
     if (this.phase !== 'ready' || this.updating) return false;
-    return this.mergeDue || this.pendingRows >= this.policy.updateRows;
+    return this.rebuildDue() || this.pendingRows >= this.policy.updateRows;
+  }
+
+  /** The kind the index should be now; `auto` never goes back from `ivf_rq` once there. */
+  private wantedKind(): VectorIndexKind {
+    const { kind, ivfRqRows } = this.policy;
+    if (kind !== 'auto') return kind;
+    return this.rows >= ivfRqRows || this.builtKind === 'ivf_rq' ? 'ivf_rq' : 'hnsw_sq';
+  }
+
+  /** Too many delta segments, or an index of another kind than is wanted now. */
+  private rebuildDue(): boolean {
+    const otherKind = this.builtKind !== undefined && this.builtKind !== this.wantedKind();
+    return this.mergeDue || otherKind;
   }
 
   /** Due work starts after `quietMs` without writes, or at once when deferred too long. */
@@ -342,7 +374,7 @@ export class CollectionIndexer {
     if (buildable && this.rows >= this.policy.thresholdRows) {
       this.phase = 'building';
       this.background('vector index build', () => this.buildVectorIndex());
-    } else if (this.phase === 'ready' && this.mergeDue && !this.updating) {
+    } else if (this.phase === 'ready' && this.rebuildDue() && !this.updating) {
       this.updating = true;
       this.background('vector index merge', () => this.updateWith(() => this.createVectorIndex()));
     } else if (this.phase === 'ready' && this.pendingRows > 0) {
@@ -351,13 +383,14 @@ export class CollectionIndexer {
   }
 
   private createVectorIndex(): Promise<void> {
-    const spec = INDEX_KINDS[this.policy.kind].config(this.distanceType!);
+    const spec = INDEX_KINDS[this.wantedKind()].config(this.distanceType!);
     return this.builder.run({ op: 'vector-index', spec });
   }
 
   private async readVectorIndexStats(): Promise<void> {
     const stats = await this.table.indexStats(VECTOR_INDEX_NAME);
     this.pendingRows = stats?.numUnindexedRows ?? 0;
+    this.builtKind = stats === undefined ? undefined : LANCE_INDEX_TYPES[stats.indexType];
     this.mergeDue = (stats?.numIndices ?? 1) > this.policy.maxIndexSegments;
   }
 

@@ -136,6 +136,52 @@ describe(`embedded store vector index (${TEST_BUILDER} builder)`, () => {
     });
   }
 
+  test('embedded index - auto: hnsw_sq while small, rebuilt as ivf_rq past its size and kept so; every point found throughout', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors, { ...POLICY, kind: 'auto', ivfRqRows: 1_000 });
+    try {
+      const name = uniqueCollection('index auto kind');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      const indexType = async () => {
+        const db = await connect(f.dataDir);
+        const table = await db.openTable(name);
+        try {
+          return (await table.indexStats(VECTOR_INDEX_NAME))?.indexType;
+        } finally {
+          table.close();
+          db.close();
+        }
+      };
+      const first = clusteredPoints(21, 700);
+      await upsertInBatches(f.store, name, first);
+      await waitIndexed(f.store, name);
+      assert.equal(await indexType(), 'IVF_HNSW_SQ');
+
+      const past = clusteredPoints(22, 400, 5_000);
+      await upsertInBatches(f.store, name, past);
+      for (const p of past.filter((_, i) => i % 40 === 0)) {
+        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `fresh point ${p.id}`);
+      }
+      assert.equal((await waitIndexed(f.store, name)).indexedVectorsCount, 1_100);
+      assert.equal(await indexType(), 'IVF_RQ');
+      for (const p of [...first, ...past].filter((_, i) => i % 50 === 0)) {
+        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `point ${p.id}`);
+      }
+
+      // Shrinking below the size again does not bring back the index that outgrew its cache.
+      const reopened = await f.reopen();
+      await reopened.deletePoints(name, { ids: first.slice(0, 300).map((p) => p.id) });
+      const late = clusteredPoints(23, 30, 9_000);
+      await reopened.upsert(name, late);
+      assert.equal((await waitIndexed(reopened, name)).pointsCount, 830);
+      assert.equal(await indexType(), 'IVF_RQ');
+      assert.equal((await topIds(reopened, name, late[7]!.vector))[0], late[7]!.id);
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   test('embedded index - the build waits for writes to pause; acknowledged points are found before, during and after it', async () => {
     const errors: string[] = [];
     const f = await openStore(errors, { ...POLICY, maxDeferMs: 600_000 });
