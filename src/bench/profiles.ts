@@ -30,6 +30,11 @@ export interface BenchOptions {
   readonly searchMs: number;
   /** Queries of each search level checked against brute force (its first answers). */
   readonly recallQueries: number;
+  /**
+   * Indexed queries sent one at a time before the timed levels, reported on their own: the
+   * first searches of a table load its index into the cache.
+   */
+  readonly warmupQueries: number;
   /** After the primary ingest, how long to wait for its index to be green with every point. */
   readonly indexWaitMs: number;
   /** Points per segment of the ingest-rate-per-segment figures. */
@@ -68,6 +73,7 @@ const DEFAULT: BenchOptions = {
   searchConcurrency: [1, 8],
   searchMs: 5_000,
   recallQueries: 10,
+  warmupQueries: 20,
   indexWaitMs: 300_000,
   segmentVectors: 10_000,
   streams: 4,
@@ -89,6 +95,7 @@ export const PROFILES: Readonly<Record<Profile, BenchOptions>> = {
     tables: ETL_TABLES.slice(0, 3),
     searchMs: 1_000,
     recallQueries: 5,
+    warmupQueries: 5,
     indexWaitMs: 30_000,
     segmentVectors: 1_000,
     streams: 2,

@@ -1,6 +1,6 @@
 import type { BenchReport, IndexSample } from './report.js';
 import type { ExactVsIndexed, ScalingRatio } from './search-figures.js';
-import type { SearchLevel } from './search-levels.js';
+import type { SearchLevel, WarmupFigures } from './search-levels.js';
 
 /** A Markdown table; pipes in cells are escaped. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -38,6 +38,7 @@ export function scaleSections(report: BenchReport): string[] {
         ]),
       ),
     );
+    out.push(...warmupLine(search.warmup as WarmupFigures | undefined));
     const exact = search.exact_vs_indexed as ExactVsIndexed[];
     const scaling = search.scaling as ScalingRatio[];
     if (exact.length > 0) {
@@ -83,4 +84,15 @@ export function scaleSections(report: BenchReport): string[] {
     );
   }
   return out;
+}
+
+/** The warm-up's queries, which the levels above do not include. */
+function warmupLine(warmup: WarmupFigures | undefined): string[] {
+  if (warmup === undefined || warmup.queries === 0)
+    return ['', "No warm-up: the first level's first queries loaded the index cache."];
+  const l = warmup.latency;
+  return [
+    '',
+    `Before the levels, ${warmup.queries} indexed queries were sent one at a time (not counted above): the first took ${String(warmup.first_ms)} ms; p50 ${l.p50_ms} ms, max ${l.max_ms} ms.`,
+  ];
 }

@@ -112,7 +112,6 @@ export async function runLevel(
   sampleSize: number,
   nextSalt: () => number,
 ): Promise<{ level: SearchLevel; samples: RecallSample[]; failures: string[] }> {
-  const { table } = target;
   const latency = new LatencyRecorder();
   const samples: RecallSample[] = [];
   const failures: string[] = [];
@@ -127,26 +126,7 @@ export async function runLevel(
       const request = modeRequest(plan.mode, row);
       const callStarted = performance.now();
       try {
-        const response = await tallied(
-          ctx,
-          Operation.Search,
-          target.collection,
-          () =>
-            ctx.api.search(
-              {
-                tenantId: table.tenantId,
-                table: table.table,
-                vector: wireVector(table.query(row, salt), 'f32le'),
-                limit: K,
-                withPayload: false,
-                ...(request.params === undefined ? {} : { params: request.params }),
-                ...(request.filter === undefined ? {} : { filter: request.filter }),
-              },
-              plan.mode === 'exact' ? EXACT_SEARCH_TIMEOUT_MS : undefined,
-            ),
-          // A search event counts the hits it returned as its points.
-          (r) => r.points.length,
-        );
+        const response = await searchOnce(ctx, target, plan.mode, row, salt, request);
         latency.record(performance.now() - callStarted);
         if (samples.length < sampleSize) {
           const ids = response.points.map((p) => String(plainId(p.id)));
@@ -175,5 +155,83 @@ export async function runLevel(
     },
     samples,
     failures,
+  };
+}
+
+/** One search of `target` near `row`, counted as the service's events count it. */
+function searchOnce(
+  ctx: BenchContext,
+  target: IngestedCollection,
+  mode: SearchMode,
+  row: number,
+  salt: number,
+  request: ReturnType<typeof modeRequest>,
+) {
+  const { table } = target;
+  return tallied(
+    ctx,
+    Operation.Search,
+    target.collection,
+    () =>
+      ctx.api.search(
+        {
+          tenantId: table.tenantId,
+          table: table.table,
+          vector: wireVector(table.query(row, salt), 'f32le'),
+          limit: K,
+          withPayload: false,
+          ...(request.params === undefined ? {} : { params: request.params }),
+          ...(request.filter === undefined ? {} : { filter: request.filter }),
+        },
+        mode === SearchMode.Exact ? EXACT_SEARCH_TIMEOUT_MS : undefined,
+      ),
+    // A search event counts the hits it returned as its points.
+    (r) => r.points.length,
+  );
+}
+
+/** The warm-up's figures: its queries' latency in the order sent, the first one apart. */
+export interface WarmupFigures {
+  readonly queries: number;
+  readonly errors: number;
+  readonly first_ms: number | null;
+  readonly latency: LatencyStats;
+}
+
+/**
+ * `count` indexed queries one at a time before the timed levels: the first searches of a
+ * table read its index into LanceDB's cache, a cost a serving system pays once, not per query.
+ */
+export async function warmUp(
+  ctx: BenchContext,
+  target: IngestedCollection,
+  count: number,
+  nextSalt: () => number,
+): Promise<{ figures: WarmupFigures; failures: string[] }> {
+  const latency = new LatencyRecorder();
+  const next = mulberry32(mixSeed(ctx.options.seed, 7_919));
+  const failures: string[] = [];
+  let first: number | null = null;
+  for (let i = 0; i < count && !ctx.signal.aborted; i++) {
+    const started = performance.now();
+    try {
+      const row = next() % Math.max(1, target.acked);
+      await searchOnce(ctx, target, SearchMode.Indexed, row, nextSalt(), {});
+      const ms = performance.now() - started;
+      first ??= round(ms);
+      latency.record(ms);
+    } catch (err) {
+      failures.push(`warm-up: ${(err as Error).message}`);
+    }
+  }
+  const latencyStats = latency.stats();
+  return {
+    figures: {
+      queries: latencyStats.count,
+      errors: failures.length,
+      first_ms: first,
+      latency: latencyStats,
+    },
+    failures: failures.slice(0, 5),
   };
 }

@@ -14,6 +14,7 @@ import {
   levelPlans,
   runLevel,
   SearchMode,
+  warmUp,
   type RecallSample,
   type SearchLevel,
 } from './search-levels.js';
@@ -54,6 +55,14 @@ export async function searchScenario(
   let salt = 0;
   let levels: SearchLevel[] = [];
   const samples: RecallSample[] = [];
+  const warmup = await warmUp(ctx, target, ctx.options.warmupQueries, () => salt++);
+  errors.push(...warmup.failures);
+  if (warmup.figures.queries > 0) {
+    const w = warmup.figures;
+    ctx.log(
+      `search warm-up: ${w.queries} queries, first ${w.first_ms} ms, p50 ${w.latency.p50_ms} ms, max ${w.latency.max_ms} ms`,
+    );
+  }
   for (const [index, plan] of levelPlans(ctx.options.searchConcurrency).entries()) {
     ctx.signal.throwIfAborted();
     const run = await runLevel(ctx, target, plan, index, ctx.options.recallQueries, () => salt++);
@@ -94,6 +103,7 @@ export async function searchScenario(
         collection: target.collection,
         points: target.acked,
         status_at_search: statusAtSearch ?? null,
+        warmup: warmup.figures,
         levels,
         scaling: scalingRatios(levels),
         exact_vs_indexed: exactVsIndexed(levels),

@@ -37,6 +37,7 @@ export const BENCH_OPTIONS = {
   concurrency: { type: 'string' },
   'search-seconds': { type: 'string' },
   'recall-queries': { type: 'string' },
+  'warmup-queries': { type: 'string' },
   'index-wait-seconds': { type: 'string' },
   'segment-vectors': { type: 'string' },
   streams: { type: 'string' },
@@ -70,6 +71,8 @@ search:    --concurrency 1,8  levels, each run indexed (default params) and exac
                                  1% and 10% selectivity run at concurrency 1
            --search-seconds N  per level   --recall-queries N  answers per level scored
                                  against brute force
+           --warmup-queries N  indexed queries sent first, one at a time, reported apart
+                                 (default 20; 5 with --quick; 0 for none)
 load:      --tenants N  --tables a,b  --collection-concurrency N  --streams N
            --concurrent-vectors N  --search-workers N
 run:       --seed N  --consumer-wait-seconds N  --out DIR  --work-dir DIR  --keep-data
@@ -154,6 +157,7 @@ function benchOptions(values: Values, config: Config): BenchOptions {
     searchConcurrency: intList(values.concurrency, 'concurrency', base.searchConcurrency),
     searchMs: int('search-seconds', base.searchMs / 1000) * 1000,
     recallQueries: int('recall-queries', base.recallQueries),
+    warmupQueries: nonNegativeInt(values['warmup-queries'], 'warmup-queries', base.warmupQueries),
     indexWaitMs:
       nonNegativeInt(values['index-wait-seconds'], 'index-wait-seconds', base.indexWaitMs / 1000) *
       1000,

@@ -102,6 +102,9 @@ test(
         ['indexed', 'indexed', 'exact', 'exact', 'filtered_1pct', 'filtered_10pct'],
       );
       for (const level of levels) assert.ok((level.recall_at_10 ?? 0) >= 0.95, level.mode);
+      // The warm-up's queries come before the levels and are reported apart (and evented).
+      const warmup = search?.metrics.warmup as { queries: number; errors: number };
+      assert.deepEqual([warmup.queries, warmup.errors], [quick.warmupQueries, 0]);
       assert.equal(report.index?.caught_up, true, 'the index watch saw green');
       const paths = report.ingest_segments.map((p) => p.segments.length);
       assert.deepEqual(paths.length, 3, 'service, direct and floor per segment');
@@ -117,6 +120,7 @@ test(
         markdown.indexOf('## Targets') < markdown.indexOf('## Scenarios'),
         'the targets come first',
       );
+      assert.match(markdown, /Before the levels, 5 indexed queries were sent one at a time/);
       assert.deepEqual(printed, [markdown]);
       const html = await readFile(path.join(dir, 'report', 'report.html'), 'utf8');
       assert.match(html, /^<!doctype html>/);
