@@ -6,6 +6,7 @@ import type { IndexBuilder, IndexBuilderKind } from './embedded-index-builder.js
 import { VECTOR_INDEX_NAME } from './embedded-index-job.js';
 import type { VectorIndexSpec } from './embedded-index-job.js';
 import { PayloadColumnIndexes } from './embedded-payload-indexes.js';
+import type { ScanGate } from './embedded-scan-gate.js';
 import { lanceDistanceType } from './embedded-scoring.js';
 import { COMMIT_CONFLICT } from './lance-errors.js';
 import type { PayloadColumn } from './lance-payload-columns.js';
@@ -183,6 +184,8 @@ export class CollectionIndexer {
     /** Runs `optimize()` on the table (compaction and index update together, in LanceDB). */
     private readonly optimize: () => Promise<void>,
     private readonly onError: (message: string, err: unknown) => void,
+    /** The store's scalar index builds, one at a time (see scalarIndexBuildGate). */
+    private readonly scalarBuilds: ScanGate,
     payloadColumns: readonly PayloadColumn[] = [],
   ) {
     // Cosine vectors are stored normalized, so cosine is indexed (and searched) as dot.
@@ -192,6 +195,7 @@ export class CollectionIndexer {
       payloadColumns,
       { minRows: policy.idIndexRows, refreshRows: policy.idRefreshRows },
       onError,
+      scalarBuilds,
     );
   }
 
@@ -310,8 +314,10 @@ export class CollectionIndexer {
     if (!due) return;
     this.idIndexBuilding = true;
     const covered = this.idStaleRows;
-    this.idWork = this.table
-      .createIndex('id', { name: ID_INDEX_NAME, config: Index.btree(), replace: true })
+    this.idWork = this.scalarBuilds
+      .run(() =>
+        this.table.createIndex('id', { name: ID_INDEX_NAME, config: Index.btree(), replace: true }),
+      )
       .then(
         () => {
           this.hasIdIndex = true;

@@ -1,5 +1,6 @@
 import { Index } from '@lancedb/lancedb';
 import type { Table } from '@lancedb/lancedb';
+import type { ScanGate } from './embedded-scan-gate.js';
 import { COMMIT_CONFLICT } from './lance-errors.js';
 import type { PayloadColumn } from './lance-payload-columns.js';
 
@@ -31,6 +32,8 @@ export class PayloadColumnIndexes {
     private readonly columns: readonly PayloadColumn[],
     private readonly policy: PayloadIndexPolicy,
     private readonly onError: (message: string, err: unknown) => void,
+    /** The store's scalar index builds, one at a time (see scalarIndexBuildGate). */
+    private readonly builds: ScanGate,
   ) {}
 
   /** Reads what the indexes of a table just opened cover, given the names of its indexes. */
@@ -83,11 +86,13 @@ export class PayloadColumnIndexes {
   private async rebuild(): Promise<void> {
     for (const { column } of this.columns) {
       if (this.closed) return;
-      await this.table.createIndex(column, {
-        name: indexName(column),
-        config: Index.btree(),
-        replace: true,
-      });
+      await this.builds.run(() =>
+        this.table.createIndex(column, {
+          name: indexName(column),
+          config: Index.btree(),
+          replace: true,
+        }),
+      );
     }
   }
 }

@@ -34,7 +34,7 @@ import { retrievePoints } from './embedded-retrieve.js';
 import { writeBatch } from './embedded-upsert.js';
 import { scanPayloads, type PayloadScan } from './embedded-scan.js';
 import { vectorSearch } from './embedded-search.js';
-import { SearchGates } from './embedded-scan-gate.js';
+import { SearchGates, scalarIndexBuildGate } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
 import { LanceTableCache } from './embedded-table-cache.js';
 import type { IndexerFactory, OpenCollection } from './embedded-table-cache.js';
@@ -134,6 +134,7 @@ export class EmbeddedVectorStore implements VectorStore {
     options: Omit<EmbeddedVectorStoreOptions, 'dataDir'> = {},
   ) {
     const policy = { ...DEFAULT_VECTOR_INDEX_POLICY, ...options.index };
+    const scalarBuilds = scalarIndexBuildGate();
     const makeIndexer: IndexerFactory = (name, table, config, payloadColumns) => {
       const builder = indexBuilder(policy.builder, table, { dataDir, table: name });
       const optimize = () => this.optimize(name, table, builder);
@@ -148,6 +149,7 @@ export class EmbeddedVectorStore implements VectorStore {
         builder,
         optimize,
         onError,
+        scalarBuilds,
         payloadColumns,
       );
     };
