@@ -31,8 +31,9 @@ export interface BenchOptions {
   /** Queries of each search level checked against brute force (its first answers). */
   readonly recallQueries: number;
   /**
-   * Indexed queries sent one at a time before the timed levels, reported on their own: the
-   * first searches of a table load its index into the cache.
+   * Queries with default params sent one at a time before the timed levels, reported on their
+   * own: the first searches of a table fill LanceDB's caches, which a long-running server has
+   * already done.
    */
   readonly warmupQueries: number;
   /** After the primary ingest, how long to wait for its index to be green with every point. */

@@ -88,11 +88,13 @@ export function scaleSections(report: BenchReport): string[] {
 
 /** The warm-up's queries, which the levels above do not include. */
 function warmupLine(warmup: WarmupFigures | undefined): string[] {
-  if (warmup === undefined || warmup.queries === 0)
-    return ['', "No warm-up: the first level's first queries loaded the index cache."];
+  if (warmup === undefined) return [];
+  const failed = warmup.errors > 0 ? ` ${warmup.errors} failed.` : '';
+  if (warmup.queries === 0)
+    return ['', `No warm-up query was answered before the levels.${failed}`];
   const l = warmup.latency;
   return [
     '',
-    `Before the levels, ${warmup.queries} indexed queries were sent one at a time (not counted above): the first took ${String(warmup.first_ms)} ms; p50 ${l.p50_ms} ms, max ${l.max_ms} ms.`,
+    `Before the levels, ${warmup.queries} queries with default params were answered one at a time (not counted above): the first took ${String(warmup.first_ms)} ms; p50 of all ${l.p50_ms} ms, max ${l.max_ms} ms.${failed}`,
   ];
 }

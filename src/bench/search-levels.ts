@@ -194,13 +194,14 @@ function searchOnce(
 export interface WarmupFigures {
   readonly queries: number;
   readonly errors: number;
+  /** The first answered query's latency (failed ones are counted in `errors`). */
   readonly first_ms: number | null;
   readonly latency: LatencyStats;
 }
 
 /**
- * `count` indexed queries one at a time before the timed levels: the first searches of a
- * table read its index into LanceDB's cache, a cost a serving system pays once, not per query.
+ * `count` queries with default params, one at a time, before the timed levels: the first
+ * searches of a table fill LanceDB's caches, which a long-running server has already done.
  */
 export async function warmUp(
   ctx: BenchContext,

@@ -71,7 +71,7 @@ search:    --concurrency 1,8  levels, each run indexed (default params) and exac
                                  1% and 10% selectivity run at concurrency 1
            --search-seconds N  per level   --recall-queries N  answers per level scored
                                  against brute force
-           --warmup-queries N  indexed queries sent first, one at a time, reported apart
+           --warmup-queries N  default-params queries sent first, one at a time, reported apart
                                  (default 20; 5 with --quick; 0 for none)
 load:      --tenants N  --tables a,b  --collection-concurrency N  --streams N
            --concurrent-vectors N  --search-workers N

@@ -6,7 +6,7 @@ import type { IndexBuilder, IndexBuilderKind } from './embedded-index-builder.js
 import { VECTOR_INDEX_NAME } from './embedded-index-job.js';
 import type { VectorIndexSpec } from './embedded-index-job.js';
 import { PayloadColumnIndexes } from './embedded-payload-indexes.js';
-import type { ScanGate } from './embedded-scan-gate.js';
+import type { ConcurrencyGate } from './embedded-scan-gate.js';
 import { lanceDistanceType } from './embedded-scoring.js';
 import { COMMIT_CONFLICT } from './lance-errors.js';
 import type { PayloadColumn } from './lance-payload-columns.js';
@@ -26,7 +26,8 @@ export type VectorIndexKind = 'hnsw_sq' | 'ivf_rq';
  * A policy's choice of kind: one of them, or `auto`, which indexes a collection as `hnsw_sq`
  * until it holds `ivfRqRows` points and as `ivf_rq` from then on. Past ~100,000 1,536-d points
  * an HNSW_SQ index outgrows its share of the cache and its builds take minutes, while IVF_RQ
- * keeps recall@10 near 0.99 (docs/BENCHMARKS.md, "Index kinds").
+ * kept recall@10 at 0.97-0.99 there; at 50,000 it fell to 0.92 (docs/BENCHMARKS.md, "Runs
+ * `c48a09` and `5c8c10`").
  */
 export type VectorIndexChoice = VectorIndexKind | 'auto';
 
@@ -169,6 +170,7 @@ export class CollectionIndexer {
   private quietTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failedAtMs = 0;
+  private rebuildFailedAtMs = Number.NEGATIVE_INFINITY;
   /** Vector index work on this table, one task at a time: builds and optimizes conflict. */
   private maintenance: Promise<void> = Promise.resolve();
   private closed = false;
@@ -185,7 +187,7 @@ export class CollectionIndexer {
     private readonly optimize: () => Promise<void>,
     private readonly onError: (message: string, err: unknown) => void,
     /** The store's scalar index builds, one at a time (see scalarIndexBuildGate). */
-    private readonly scalarBuilds: ScanGate,
+    private readonly scalarBuilds: ConcurrencyGate,
     payloadColumns: readonly PayloadColumn[] = [],
   ) {
     // Cosine vectors are stored normalized, so cosine is indexed (and searched) as dot.
@@ -315,9 +317,15 @@ export class CollectionIndexer {
     this.idIndexBuilding = true;
     const covered = this.idStaleRows;
     this.idWork = this.scalarBuilds
-      .run(() =>
-        this.table.createIndex('id', { name: ID_INDEX_NAME, config: Index.btree(), replace: true }),
-      )
+      .run(async () => {
+        // Queued behind other tables' builds: a table closed meanwhile is not worth indexing.
+        if (this.closed) return;
+        await this.table.createIndex('id', {
+          name: ID_INDEX_NAME,
+          config: Index.btree(),
+          replace: true,
+        });
+      })
       .then(
         () => {
           this.hasIdIndex = true;
@@ -351,8 +359,12 @@ export class CollectionIndexer {
     return this.rows >= ivfRqRows || this.builtKind === 'ivf_rq' ? 'ivf_rq' : 'hnsw_sq';
   }
 
-  /** Too many delta segments, or an index of another kind than is wanted now. */
+  /**
+   * Too many delta segments, or an index of another kind than is wanted now; a rebuild that
+   * failed is tried again `buildRetryMs` later, not at every pause in the writes.
+   */
   private rebuildDue(): boolean {
+    if (Date.now() - this.rebuildFailedAtMs < this.policy.buildRetryMs) return false;
     const otherKind = this.builtKind !== undefined && this.builtKind !== this.wantedKind();
     return this.mergeDue || otherKind;
   }
@@ -382,15 +394,31 @@ export class CollectionIndexer {
       this.background('vector index build', () => this.buildVectorIndex());
     } else if (this.phase === 'ready' && this.rebuildDue() && !this.updating) {
       this.updating = true;
-      this.background('vector index merge', () => this.updateWith(() => this.createVectorIndex()));
+      this.background('vector index rebuild', () => this.updateWith(() => this.rebuild()));
     } else if (this.phase === 'ready' && this.pendingRows > 0) {
       this.update();
     }
   }
 
-  private createVectorIndex(): Promise<void> {
-    const spec = INDEX_KINDS[this.wantedKind()].config(this.distanceType!);
-    return this.builder.run({ op: 'vector-index', spec });
+  /** Builds the wanted kind; searches use its settings as soon as the build has committed. */
+  private async createVectorIndex(): Promise<void> {
+    const kind = this.wantedKind();
+    await this.builder.run({
+      op: 'vector-index',
+      spec: INDEX_KINDS[kind].config(this.distanceType!),
+    });
+    this.builtKind = kind;
+  }
+
+  /** A rebuild (merged segments or another kind) while the old index serves searches. */
+  private async rebuild(): Promise<void> {
+    try {
+      await this.createVectorIndex();
+    } catch (err) {
+      this.rebuildFailedAtMs = Date.now();
+      this.retryLater();
+      throw err;
+    }
   }
 
   private async readVectorIndexStats(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Index } from '@lancedb/lancedb';
 import type { Table } from '@lancedb/lancedb';
-import type { ScanGate } from './embedded-scan-gate.js';
+import type { ConcurrencyGate } from './embedded-scan-gate.js';
 import { COMMIT_CONFLICT } from './lance-errors.js';
 import type { PayloadColumn } from './lance-payload-columns.js';
 
@@ -33,7 +33,7 @@ export class PayloadColumnIndexes {
     private readonly policy: PayloadIndexPolicy,
     private readonly onError: (message: string, err: unknown) => void,
     /** The store's scalar index builds, one at a time (see scalarIndexBuildGate). */
-    private readonly builds: ScanGate,
+    private readonly builds: ConcurrencyGate,
   ) {}
 
   /** Reads what the indexes of a table just opened cover, given the names of its indexes. */
@@ -85,14 +85,15 @@ export class PayloadColumnIndexes {
 
   private async rebuild(): Promise<void> {
     for (const { column } of this.columns) {
-      if (this.closed) return;
-      await this.builds.run(() =>
-        this.table.createIndex(column, {
+      // Checked again once the gate admits it: it may have waited behind other tables' builds.
+      await this.builds.run(async () => {
+        if (this.closed) return;
+        await this.table.createIndex(column, {
           name: indexName(column),
           config: Index.btree(),
           replace: true,
-        }),
-      );
+        });
+      });
     }
   }
 }

@@ -1,9 +1,5 @@
-/**
- * Admits at most `limit` full-table scans at once. Each flat search reads the whole vector
- * column, so concurrent scans multiply memory while the cores they share give no more
- * throughput; waiting callers queue in arrival order.
- */
-export class ScanGate {
+/** Runs at most `limit` tasks at once; waiting callers queue in arrival order. */
+export class ConcurrencyGate {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -31,12 +27,12 @@ export class ScanGate {
  * scan waits for its own gate first, so while it waits it holds no search slot.
  */
 export class SearchGates {
-  private readonly searches: ScanGate;
-  private readonly largeScans: ScanGate;
+  private readonly searches: ConcurrencyGate;
+  private readonly largeScans: ConcurrencyGate;
 
   constructor(searches: number, largeScans: number) {
-    this.searches = new ScanGate(searches);
-    this.largeScans = new ScanGate(largeScans);
+    this.searches = new ConcurrencyGate(searches);
+    this.largeScans = new ConcurrencyGate(largeScans);
   }
 
   run<T>(largeScan: boolean, work: () => Promise<T>): Promise<T> {
@@ -46,11 +42,13 @@ export class SearchGates {
 }
 
 /**
- * Scalar (BTREE) index builds of the whole store, one at a time. LanceDB sorts a column's values
+ * Scalar (BTREE) index builds of this process, one at a time. LanceDB sorts a column's values
  * for each build within one memory pool per process (`LANCE_MEM_POOL_SIZE`, 150 MB by
  * default): builds beside others failed with "Not enough memory to continue external sort"
  * in a 1M-point bench run, and in a test the same builds passed one after another.
  */
-export function scalarIndexBuildGate(): ScanGate {
-  return new ScanGate(1);
+const SCALAR_INDEX_BUILDS = new ConcurrencyGate(1);
+
+export function scalarIndexBuildGate(): ConcurrencyGate {
+  return SCALAR_INDEX_BUILDS;
 }

@@ -120,7 +120,10 @@ test(
         markdown.indexOf('## Targets') < markdown.indexOf('## Scenarios'),
         'the targets come first',
       );
-      assert.match(markdown, /Before the levels, 5 indexed queries were sent one at a time/);
+      assert.match(
+        markdown,
+        /Before the levels, 5 queries with default params were answered one at a time/,
+      );
       assert.deepEqual(printed, [markdown]);
       const html = await readFile(path.join(dir, 'report', 'report.html'), 'utf8');
       assert.match(html, /^<!doctype html>/);

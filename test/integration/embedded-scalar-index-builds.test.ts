@@ -10,8 +10,8 @@ import { test } from 'node:test';
 const CHILD = fileURLToPath(new URL('../helpers/scalar-index-child.ts', import.meta.url));
 
 // LanceDB sorts each BTREE build's values within one memory pool per process. At 1 MB, one
-// build of a 20,000-row table fits and three at once do not (each failed with "Not enough
-// memory to continue external sort"), so the store must build them one at a time.
+// build of a 20,000-row table fits and three at once do not (two of three failed with "Not enough
+// memory to continue external sort"), so the process must build them one at a time.
 test('embedded store - id indexes of several tables due at once are all built under a small LanceDB memory pool', async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'scalar-index-builds-'));
   try {

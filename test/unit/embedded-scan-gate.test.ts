@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ScanGate, SearchGates } from '../../src/stores/embedded-scan-gate.js';
+import { ConcurrencyGate, SearchGates } from '../../src/stores/embedded-scan-gate.js';
 
 test('scan gate - at most `limit` scans run at once, all finish, in arrival order', async () => {
-  const gate = new ScanGate(2);
+  const gate = new ConcurrencyGate(2);
   let running = 0;
   let peak = 0;
   const started: number[] = [];
@@ -30,7 +30,7 @@ test('scan gate - at most `limit` scans run at once, all finish, in arrival orde
 });
 
 test('scan gate - a failing scan frees its place', async () => {
-  const gate = new ScanGate(1);
+  const gate = new ConcurrencyGate(1);
   await assert.rejects(gate.run(() => Promise.reject(new Error('boom'))));
   assert.equal(await gate.run(() => Promise.resolve('next')), 'next');
 });
