@@ -4,6 +4,7 @@ import { constants, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Table } from '@lancedb/lancedb';
 import { runIndexJob } from './embedded-index-job.js';
+import type { ConcurrencyGate } from './embedded-scan-gate.js';
 import type { BuilderRequest, IndexJob } from './embedded-index-job.js';
 
 /**
@@ -50,12 +51,20 @@ function track(child: ChildProcess): void {
   });
 }
 
+/**
+ * `processes` admits the store's builder processes: each holds its own LanceDB pools and up to
+ * hundreds of MB while it trains, and many collections can cross their thresholds at once (an
+ * ETL run over many tenants, or an upgrade that rebuilds every large index).
+ */
 export function indexBuilder(
   kind: IndexBuilderKind,
   table: Table,
   target: BuilderTarget,
+  processes: ConcurrencyGate,
 ): IndexBuilder {
-  return kind === 'inline' ? inlineBuilder(table) : new ProcessIndexBuilder(table, target);
+  return kind === 'inline'
+    ? inlineBuilder(table)
+    : new ProcessIndexBuilder(table, target, processes);
 }
 
 function inlineBuilder(table: Table): IndexBuilder {
@@ -80,11 +89,15 @@ class ProcessIndexBuilder implements IndexBuilder {
   constructor(
     private readonly table: Table,
     private readonly target: BuilderTarget,
+    private readonly processes: ConcurrencyGate,
   ) {}
 
   async run(job: IndexJob): Promise<void> {
-    if (this.stopped) throw new Error('index builder stopped');
-    await this.spawnJob({ ...this.target, cacheBytes: BUILDER_CACHE_BYTES, job });
+    await this.processes.run(() => {
+      // Checked once admitted: the table may have been closed while the job waited.
+      if (this.stopped) throw new Error('index builder stopped');
+      return this.spawnJob({ ...this.target, cacheBytes: BUILDER_CACHE_BYTES, job });
+    });
     // The commit was made through another handle: this one reads it only when told to.
     await this.table.checkoutLatest();
   }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Index } from '@lancedb/lancedb';
 import type { Table } from '@lancedb/lancedb';
 import { IndexStatus } from '../domain/types.js';
@@ -89,6 +90,8 @@ export interface VectorIndexPolicy {
   readonly nprobes: number;
   /** Where builds, updates and compactions run (see IndexBuilderKind). */
   readonly builder: IndexBuilderKind;
+  /** Builder processes of the store running at once (`process` builder); the rest queue. */
+  readonly maxBuilderProcesses: number;
   /** A failed vector index build is retried this long after the failure. */
   readonly buildRetryMs: number;
 }
@@ -114,6 +117,7 @@ export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = {
   ef: 128,
   nprobes: 20,
   builder: 'process',
+  maxBuilderProcesses: availableParallelism(),
   buildRetryMs: 60_000,
 };
 

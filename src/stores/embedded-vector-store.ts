@@ -34,7 +34,7 @@ import { retrievePoints } from './embedded-retrieve.js';
 import { writeBatch } from './embedded-upsert.js';
 import { scanPayloads, type PayloadScan } from './embedded-scan.js';
 import { vectorSearch } from './embedded-search.js';
-import { SearchGates, scalarIndexBuildGate } from './embedded-scan-gate.js';
+import { ConcurrencyGate, SearchGates, scalarIndexBuildGate } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
 import { LanceTableCache } from './embedded-table-cache.js';
 import type { IndexerFactory, OpenCollection } from './embedded-table-cache.js';
@@ -135,8 +135,14 @@ export class EmbeddedVectorStore implements VectorStore {
   ) {
     const policy = { ...DEFAULT_VECTOR_INDEX_POLICY, ...options.index };
     const scalarBuilds = scalarIndexBuildGate();
+    const builderProcesses = new ConcurrencyGate(policy.maxBuilderProcesses);
     const makeIndexer: IndexerFactory = (name, table, config, payloadColumns) => {
-      const builder = indexBuilder(policy.builder, table, { dataDir, table: name });
+      const builder = indexBuilder(
+        policy.builder,
+        table,
+        { dataDir, table: name },
+        builderProcesses,
+      );
       const optimize = () => this.optimize(name, table, builder);
       const onError = (message: string, err: unknown) => {
         if (err instanceof VectorAdminError && err.code === ErrorCode.NotFound) return;

@@ -105,6 +105,37 @@ describe('embedded store index builder process', () => {
     }
   });
 
+  test('builder process - builds of several collections due at once run at most maxBuilderProcesses at a time; every collection gets its index', async () => {
+    const errors: string[] = [];
+    const f = await openIndexedStore(errors, { ...AT_ONCE, maxBuilderProcesses: 1 });
+    try {
+      const names = [1, 2, 3].map((i) => uniqueCollection(`builder slots ${i}`));
+      for (const name of names)
+        await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      let most = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          most = Math.max(most, builders().length);
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      })();
+      try {
+        await Promise.all(
+          names.map((name, i) => upsertInBatches(f.store, name, clusteredPoints(60 + i, 700))),
+        );
+        for (const name of names) assert.equal((await waitIndexed(f.store, name)).pointsCount, 700);
+      } finally {
+        sampling = false;
+        await sampler;
+      }
+      assert.equal(most, 1, 'builder processes seen at once');
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   test('builder process - a builder killed mid-build leaves the table readable and writable; status is red, then the retried build turns it green', async () => {
     const errors: string[] = [];
     const f = await openIndexedStore(errors, { ...AT_ONCE, buildRetryMs: 1_000 });
