@@ -126,7 +126,7 @@ export async function runLevel(
       const request = modeRequest(plan.mode, row);
       const callStarted = performance.now();
       try {
-        const response = await searchOnce(ctx, target, plan.mode, row, salt, request);
+        const response = await searchOnce(ctx, target, row, salt, request);
         latency.record(performance.now() - callStarted);
         if (samples.length < sampleSize) {
           const ids = response.points.map((p) => String(plainId(p.id)));
@@ -162,7 +162,6 @@ export async function runLevel(
 function searchOnce(
   ctx: BenchContext,
   target: IngestedCollection,
-  mode: SearchMode,
   row: number,
   salt: number,
   request: ReturnType<typeof modeRequest>,
@@ -183,7 +182,7 @@ function searchOnce(
           ...(request.params === undefined ? {} : { params: request.params }),
           ...(request.filter === undefined ? {} : { filter: request.filter }),
         },
-        mode === SearchMode.Exact ? EXACT_SEARCH_TIMEOUT_MS : undefined,
+        request.params?.exact === true ? EXACT_SEARCH_TIMEOUT_MS : undefined,
       ),
     // A search event counts the hits it returned as its points.
     (r) => r.points.length,
@@ -217,7 +216,7 @@ export async function warmUp(
     const started = performance.now();
     try {
       const row = next() % Math.max(1, target.acked);
-      await searchOnce(ctx, target, SearchMode.Indexed, row, nextSalt(), {});
+      await searchOnce(ctx, target, row, nextSalt(), modeRequest(SearchMode.Indexed, row));
       const ms = performance.now() - started;
       first ??= round(ms);
       latency.record(ms);

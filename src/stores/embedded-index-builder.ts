@@ -52,9 +52,10 @@ function track(child: ChildProcess): void {
 }
 
 /**
- * `processes` admits the store's builder processes: each holds its own LanceDB pools and up to
- * hundreds of MB while it trains, and many collections can cross their thresholds at once (an
- * ETL run over many tenants, or an upgrade that rebuilds every large index).
+ * `processes` admits the store's builder processes. Each holds LanceDB pools of its own and, while
+ * it trains, up to 1.3 GB (an hnsw_sq build at 200,000 points: docs/BENCHMARKS.md, "Inline vs
+ * builder process"); many collections can cross their thresholds at once (an ETL run over many
+ * tenants, or an upgrade that rebuilds every large index).
  */
 export function indexBuilder(
   kind: IndexBuilderKind,

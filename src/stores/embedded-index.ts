@@ -32,13 +32,9 @@ export type VectorIndexKind = 'hnsw_sq' | 'ivf_rq';
  */
 export type VectorIndexChoice = VectorIndexKind | 'auto';
 
-/** LanceDB's name for each kind, as `indexStats` reports it. */
-const LANCE_INDEX_TYPES: Readonly<Record<string, VectorIndexKind>> = {
-  IVF_HNSW_SQ: 'hnsw_sq',
-  IVF_RQ: 'ivf_rq',
-};
-
 interface IndexKindSpec {
+  /** LanceDB's name for it, as `indexStats` reports it. */
+  readonly lanceType: string;
   /** Plain data (see VectorIndexSpec): a builder process receives it as computed here. */
   readonly config: (distanceType: 'dot' | 'l2') => VectorIndexSpec;
   /** Candidates re-ranked with full vectors: `limit * refineFactor`. */
@@ -48,14 +44,18 @@ interface IndexKindSpec {
 /** Re-ranking keeps recall@10 ≥ 0.95 on 1,536-d clustered data at the default breadths. */
 const INDEX_KINDS: Readonly<Record<VectorIndexKind, IndexKindSpec>> = {
   hnsw_sq: {
+    lanceType: 'IVF_HNSW_SQ',
     config: (distanceType) => ({ type: 'hnswSq', options: { distanceType } }),
     refineFactor: 5,
   },
   ivf_rq: {
+    lanceType: 'IVF_RQ',
     config: (distanceType) => ({ type: 'ivfRq', options: { distanceType, numBits: 2 } }),
     refineFactor: 20,
   },
 };
+
+const KIND_NAMES = Object.keys(INDEX_KINDS) as VectorIndexKind[];
 
 /** When and how the embedded store indexes a collection (see CollectionIndexer). */
 export interface VectorIndexPolicy {
@@ -173,8 +173,8 @@ export class CollectionIndexer {
   private dueSinceMs: number | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private failedAtMs = 0;
-  private rebuildFailedAtMs = Number.NEGATIVE_INFINITY;
+  /** When a build or rebuild last failed: the next try waits `buildRetryMs` from then. */
+  private failedAtMs = Number.NEGATIVE_INFINITY;
   /** Vector index work on this table, one task at a time: builds and optimizes conflict. */
   private maintenance: Promise<void> = Promise.resolve();
   private closed = false;
@@ -190,7 +190,7 @@ export class CollectionIndexer {
     /** Runs `optimize()` on the table (compaction and index update together, in LanceDB). */
     private readonly optimize: () => Promise<void>,
     private readonly onError: (message: string, err: unknown) => void,
-    /** The store's scalar index builds, one at a time (see scalarIndexBuildGate). */
+    /** The process's scalar index builds, one at a time (see SCALAR_INDEX_BUILDS). */
     private readonly scalarBuilds: ConcurrencyGate,
     payloadColumns: readonly PayloadColumn[] = [],
   ) {
@@ -368,7 +368,7 @@ export class CollectionIndexer {
    * failed is tried again `buildRetryMs` later, not at every pause in the writes.
    */
   private rebuildDue(): boolean {
-    if (Date.now() - this.rebuildFailedAtMs < this.policy.buildRetryMs) return false;
+    if (Date.now() - this.failedAtMs < this.policy.buildRetryMs) return false;
     const otherKind = this.builtKind !== undefined && this.builtKind !== this.wantedKind();
     return this.mergeDue || otherKind;
   }
@@ -419,7 +419,7 @@ export class CollectionIndexer {
     try {
       await this.createVectorIndex();
     } catch (err) {
-      this.rebuildFailedAtMs = Date.now();
+      this.failedAtMs = Date.now();
       this.retryLater();
       throw err;
     }
@@ -428,7 +428,7 @@ export class CollectionIndexer {
   private async readVectorIndexStats(): Promise<void> {
     const stats = await this.table.indexStats(VECTOR_INDEX_NAME);
     this.pendingRows = stats?.numUnindexedRows ?? 0;
-    this.builtKind = stats === undefined ? undefined : LANCE_INDEX_TYPES[stats.indexType];
+    this.builtKind = KIND_NAMES.find((kind) => INDEX_KINDS[kind].lanceType === stats?.indexType);
     this.mergeDue = (stats?.numIndices ?? 1) > this.policy.maxIndexSegments;
   }
 

@@ -32,7 +32,7 @@ export class PayloadColumnIndexes {
     private readonly columns: readonly PayloadColumn[],
     private readonly policy: PayloadIndexPolicy,
     private readonly onError: (message: string, err: unknown) => void,
-    /** The store's scalar index builds, one at a time (see scalarIndexBuildGate). */
+    /** The process's scalar index builds, one at a time (see SCALAR_INDEX_BUILDS). */
     private readonly builds: ConcurrencyGate,
   ) {}
 

@@ -47,8 +47,4 @@ export class SearchGates {
  * default): builds beside others failed with "Not enough memory to continue external sort"
  * in a 1M-point bench run, and in a test the same builds passed one after another.
  */
-const SCALAR_INDEX_BUILDS = new ConcurrencyGate(1);
-
-export function scalarIndexBuildGate(): ConcurrencyGate {
-  return SCALAR_INDEX_BUILDS;
-}
+export const SCALAR_INDEX_BUILDS = new ConcurrencyGate(1);

@@ -34,7 +34,7 @@ import { retrievePoints } from './embedded-retrieve.js';
 import { writeBatch } from './embedded-upsert.js';
 import { scanPayloads, type PayloadScan } from './embedded-scan.js';
 import { vectorSearch } from './embedded-search.js';
-import { ConcurrencyGate, SearchGates, scalarIndexBuildGate } from './embedded-scan-gate.js';
+import { ConcurrencyGate, SCALAR_INDEX_BUILDS, SearchGates } from './embedded-scan-gate.js';
 import { compileFilter } from './filter-match.js';
 import { LanceTableCache } from './embedded-table-cache.js';
 import type { IndexerFactory, OpenCollection } from './embedded-table-cache.js';
@@ -134,7 +134,6 @@ export class EmbeddedVectorStore implements VectorStore {
     options: Omit<EmbeddedVectorStoreOptions, 'dataDir'> = {},
   ) {
     const policy = { ...DEFAULT_VECTOR_INDEX_POLICY, ...options.index };
-    const scalarBuilds = scalarIndexBuildGate();
     const builderProcesses = new ConcurrencyGate(policy.maxBuilderProcesses);
     const makeIndexer: IndexerFactory = (name, table, config, payloadColumns) => {
       const builder = indexBuilder(
@@ -155,7 +154,7 @@ export class EmbeddedVectorStore implements VectorStore {
         builder,
         optimize,
         onError,
-        scalarBuilds,
+        SCALAR_INDEX_BUILDS,
         payloadColumns,
       );
     };

@@ -112,22 +112,18 @@ describe('embedded store index builder process', () => {
       const names = [1, 2, 3].map((i) => uniqueCollection(`builder slots ${i}`));
       for (const name of names)
         await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      // Without the limit all three ran together for as long as a build takes (~1 s here).
       let most = 0;
-      let sampling = true;
-      const sampler = (async () => {
-        while (sampling) {
-          most = Math.max(most, builders().length);
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
-      })();
+      const sampler = setInterval(() => {
+        most = Math.max(most, builders().length);
+      }, 10);
       try {
         await Promise.all(
           names.map((name, i) => upsertInBatches(f.store, name, clusteredPoints(60 + i, 700))),
         );
         for (const name of names) assert.equal((await waitIndexed(f.store, name)).pointsCount, 700);
       } finally {
-        sampling = false;
-        await sampler;
+        clearInterval(sampler);
       }
       assert.equal(most, 1, 'builder processes seen at once');
       assert.deepEqual(errors, []);
