@@ -3,7 +3,8 @@
 // ingested through the store, the background build's time, then `queries` searches at the
 // default breadth measured for p50/p99, recall@10 against an exact search, and RSS.
 //
-//   node --import tsx test/perf/embedded-index-kinds.ts [rows=100000] [queries=50] [cacheMb=1024]
+//   node --import tsx test/perf/embedded-index-kinds.ts [rows=100000] [queries=50] [cacheMb=1024] [kind]
+//   (kind: one of them alone; `hnsw_sq:M:EF_CONSTRUCTION` builds its graph with those settings)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Point, PointId } from '../../src/domain/types.js';
 import { silentLogger } from '../../src/logging/index.js';
-import type { VectorIndexKind } from '../../src/stores/embedded-index.js';
+import type { VectorIndexKind, VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import { clusteredVectors } from '../helpers/points.js';
 
@@ -32,10 +33,17 @@ if (kindArg === undefined) {
     execFileSync(process.execPath, args, { stdio: 'inherit' });
   }
 } else {
-  await measure(kindArg as VectorIndexKind);
+  const [kind, m, efConstruction] = kindArg.split(':');
+  const graph =
+    m === undefined ? {} : { hnswM: Number(m), hnswEfConstruction: Number(efConstruction) };
+  await measure(kind as VectorIndexKind, graph, kindArg);
 }
 
-async function measure(kind: VectorIndexKind): Promise<void> {
+async function measure(
+  kind: VectorIndexKind,
+  graph: Partial<VectorIndexPolicy>,
+  label: string,
+): Promise<void> {
   const { near } = clusteredVectors(42, DIM, CENTRES);
   const points = (firstId: number, count: number): Point[] =>
     Array.from({ length: count }, (_, i) => {
@@ -46,7 +54,7 @@ async function measure(kind: VectorIndexKind): Promise<void> {
   const store = await createEmbeddedVectorStore({
     dataDir,
     logger: silentLogger,
-    index: { kind },
+    index: { kind, ...graph },
     cacheBytes: { index: cacheMb * 2 ** 20, metadata: 64 * 2 ** 20 },
   });
   try {
@@ -84,7 +92,7 @@ async function measure(kind: VectorIndexKind): Promise<void> {
     ms.sort((a, b) => a - b);
     const at = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))]!.toFixed(1);
     console.log(
-      `${kind.padEnd(8)} ${rows} rows, cache ${cacheMb} MiB: build ${buildS.toFixed(1)} s ` +
+      `${label.padEnd(8)} ${rows} rows, cache ${cacheMb} MiB: build ${buildS.toFixed(1)} s ` +
         `(${described?.indexedVectorsCount} indexed, ${described?.status}); search p50 ${at(0.5)} ms, ` +
         `p99 ${at(0.99)} ms, recall@10 ${(found / (10 * queries)).toFixed(3)}; RSS ${mb()} MB ` +
         `(load ${os.loadavg()[0]!.toFixed(1)})`,
