@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from '@lancedb/lancedb';
 import os from 'node:os';
 import path from 'node:path';
 import type { LogFields, Logger } from '../../src/domain/logger.js';
 import type { Point, PointId } from '../../src/domain/types.js';
+import { VECTOR_INDEX_NAME } from '../../src/stores/embedded-index.js';
 import type { VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import type { IndexBuilderKind } from '../../src/stores/embedded-index-builder.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
@@ -97,4 +99,16 @@ export async function topIds(
 ): Promise<PointId[]> {
   const hits = await store.search(name, { vector, limit: 10, withPayload: false, params });
   return hits.map((h) => h.id);
+}
+
+/** The type LanceDB reports for a collection's vector index, read through a handle of its own. */
+export async function vectorIndexType(dataDir: string, name: string): Promise<string | undefined> {
+  const db = await connect(dataDir);
+  const table = await db.openTable(name);
+  try {
+    return (await table.indexStats(VECTOR_INDEX_NAME))?.indexType;
+  } finally {
+    table.close();
+    db.close();
+  }
 }

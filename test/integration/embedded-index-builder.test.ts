@@ -18,6 +18,7 @@ import {
   openIndexedStore,
   topIds,
   upsertInBatches,
+  vectorIndexType,
   waitIndexed,
 } from '../helpers/embedded-index-fixture.js';
 import { alive, descendants } from '../helpers/process-tree.js';
@@ -77,7 +78,7 @@ describe('embedded store index builder process', () => {
         // Cosine is indexed as dot (vectors are stored normalized): the store's computation.
         assert.deepEqual(builder.request.job, {
           op: 'vector-index',
-          spec: { type: 'hnswSq', options: { distanceType: 'dot' } },
+          spec: { type: 'hnswSq', options: { distanceType: 'dot', m: 16, efConstruction: 100 } },
         });
         assert.deepEqual(builder.request.cacheBytes, BUILDER_CACHE_BYTES);
         const during = await f.store.getCollection(name);
@@ -155,6 +156,63 @@ describe('embedded store index builder process', () => {
       assert.equal(errors.length, 1, errors.join('\n'));
       assert.match(errors[0]!, /vector index build failed.*SIGKILL/);
     } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('builder process - a rebuild killed mid-way leaves the old index serving and is not tried again before buildRetryMs; a reopened store rebuilds it', async () => {
+    const errors: string[] = [];
+    const policy: Partial<VectorIndexPolicy> = {
+      ...AT_ONCE,
+      kind: 'auto',
+      ivfRqRows: 1_000,
+      buildRetryMs: 3_600_000,
+    };
+    const f = await openIndexedStore(errors, policy);
+    const rebuilds = new Set<number>();
+    const rebuildOf = (name: string) =>
+      builders().find((b) => {
+        const job = b.request.job;
+        return b.request.table === name && job.op === 'vector-index' && job.spec.type === 'ivfRq';
+      });
+    const sampler = setInterval(() => {
+      for (const b of builders()) if (b.request.job.op === 'vector-index') rebuilds.add(b.pid);
+    }, 10);
+    try {
+      const name = uniqueCollection('builder rebuild killed');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      const first = clusteredPoints(38, 700);
+      await upsertInBatches(f.store, name, first);
+      await waitIndexed(f.store, name);
+      assert.equal(await vectorIndexType(f.dataDir, name), 'IVF_HNSW_SQ');
+      rebuilds.clear();
+
+      await upsertInBatches(f.store, name, clusteredPoints(39, 400, 5_000));
+      const killed = await waitFor(() => rebuildOf(name), {
+        timeoutMs: 30_000,
+        reason: `the ivf_rq rebuild of ${name}`,
+      });
+      process.kill(killed.pid, 'SIGKILL');
+      await waitFor(() => errors.length > 0, { timeoutMs: 30_000, reason: 'the failure logged' });
+      // Each write after the failure would have started the rebuild again at once.
+      const later = clusteredPoints(40, 200, 9_000);
+      for (let i = 0; i < later.length; i += 50) {
+        await f.store.upsert(name, later.slice(i, i + 50));
+        await f.store.maintenanceSettled(name);
+      }
+      assert.deepEqual([...rebuilds], [killed.pid], 'rebuild processes started');
+      assert.equal(await vectorIndexType(f.dataDir, name), 'IVF_HNSW_SQ');
+      for (const p of [first[3]!, later[199]!]) {
+        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `point ${p.id}`);
+      }
+      assert.equal(errors.length, 1, errors.join('\n'));
+      assert.match(errors[0]!, /vector index rebuild failed.*SIGKILL/);
+
+      const reopened = await f.reopen();
+      assert.equal((await waitIndexed(reopened, name)).indexedVectorsCount, 1_300);
+      assert.equal(await vectorIndexType(f.dataDir, name), 'IVF_RQ');
+    } finally {
+      clearInterval(sampler);
       await f.cleanup();
     }
   });

@@ -12,6 +12,7 @@ import {
   openIndexedStore,
   topIds,
   upsertInBatches,
+  vectorIndexType,
   waitIndexed,
 } from '../helpers/embedded-index-fixture.js';
 import { uniqueCollection } from '../helpers/vector-store-contract-data.js';
@@ -142,16 +143,7 @@ describe(`embedded store vector index (${TEST_BUILDER} builder)`, () => {
     try {
       const name = uniqueCollection('index auto kind');
       await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
-      const indexType = async () => {
-        const db = await connect(f.dataDir);
-        const table = await db.openTable(name);
-        try {
-          return (await table.indexStats(VECTOR_INDEX_NAME))?.indexType;
-        } finally {
-          table.close();
-          db.close();
-        }
-      };
+      const indexType = () => vectorIndexType(f.dataDir, name);
       const first = clusteredPoints(21, 700);
       await upsertInBatches(f.store, name, first);
       await waitIndexed(f.store, name);
