@@ -25,6 +25,9 @@ export function embeddedStoreEnv(config: Config): Record<string, string> {
     VECTORADMIN_EMBEDDED_INDEX_EF: String(index.ef),
     VECTORADMIN_EMBEDDED_INDEX_NPROBES: String(index.nprobes),
     VECTORADMIN_EMBEDDED_INDEX_BUILDER: index.builder,
+    ...(index.maxBuilderProcesses === undefined
+      ? {}
+      : { VECTORADMIN_EMBEDDED_INDEX_BUILDERS: String(index.maxBuilderProcesses) }),
   };
 }
 

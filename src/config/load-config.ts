@@ -117,6 +117,9 @@ function build(e: Env, problems: string[]) {
               ef: e.VECTORADMIN_EMBEDDED_INDEX_EF,
               nprobes: e.VECTORADMIN_EMBEDDED_INDEX_NPROBES,
               builder: e.VECTORADMIN_EMBEDDED_INDEX_BUILDER,
+              ...(e.VECTORADMIN_EMBEDDED_INDEX_BUILDERS === undefined
+                ? {}
+                : { maxBuilderProcesses: e.VECTORADMIN_EMBEDDED_INDEX_BUILDERS }),
             },
           }
         : {

@@ -38,6 +38,11 @@ export const envSchema = z.object({
    */
   VECTORADMIN_EMBEDDED_INDEX_BUILDER: z.enum(['process', 'inline']).default('process'),
   /**
+   * process builder only: builder processes running at once, store-wide (the rest queue); each
+   * holds its own LanceDB pools and, training, up to ~1.3 GB. Unset: one per core.
+   */
+  VECTORADMIN_EMBEDDED_INDEX_BUILDERS: int(1, 1024).optional(),
+  /**
    * LanceDB's index cache, shared by all embedded collections. An HNSW_SQ index that does not
    * fit is re-read from disk on every search, slower than an exact scan (docs/BENCHMARKS.md).
    */

@@ -43,6 +43,19 @@ test('config - qdrant transport and gRPC port', () => {
   );
 });
 
+test('config - embedded index builders: unset leaves the store one per core, a count bounds them', () => {
+  const index = (env: Record<string, string>) => {
+    const store = loadConfig(env).store;
+    return store.kind === 'embedded' ? store.index : undefined;
+  };
+  assert.equal(index({})?.maxBuilderProcesses, undefined);
+  assert.equal(index({ VECTORADMIN_EMBEDDED_INDEX_BUILDERS: '1' })?.maxBuilderProcesses, 1);
+  assert.throws(
+    () => loadConfig({ VECTORADMIN_EMBEDDED_INDEX_BUILDERS: '0' }),
+    /VECTORADMIN_EMBEDDED_INDEX_BUILDERS/,
+  );
+});
+
 test('config - every problem is reported at once', () => {
   assert.throws(
     () =>
