@@ -74,8 +74,14 @@ export interface VectorIndexPolicy {
   readonly quietMs: number;
   /** A BTREE index on `id` is built once a table holds this many rows. */
   readonly idIndexRows: number;
-  /** The id index is rebuilt once this many rows were written since it was built. */
+  /** The id index is rebuilt once this many rows were written since it was built... */
   readonly idRefreshRows: number;
+  /**
+   * ...and, while no write since has looked ids up (only appends of new ids), once this share
+   * of the table is new to it. Appends never ask the id index, and each rebuild reads every id:
+   * rebuilt every `idRefreshRows` during a bulk load, it cost O(rows) per few thousand rows.
+   */
+  readonly idRefreshShare: number;
   /** Upserts ask an in-memory filter of known ids first (KnownIds); off only to measure it. */
   readonly idFilter: boolean;
   /**
@@ -121,6 +127,7 @@ export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = {
   quietMs: 5_000,
   idIndexRows: 10_000,
   idRefreshRows: 8_192,
+  idRefreshShare: 0.1,
   idFilter: true,
   maxDeferMs: 120_000,
   maxIndexSegments: 8,
@@ -155,8 +162,9 @@ type Phase = 'none' | 'building' | 'ready' | 'failed';
  * Keeps one table's indexes. The id index (BTREE) is built once the table is large enough and
  * rebuilt whenever enough rows were written since: LanceDB's `mergeInsert` looks ids up in it
  * and reads every row it does not cover in full (vectors included), so a stale id index makes
- * each write cost more as the table grows. It takes ~0.1 s per 100k ids and runs on its own,
- * beside the vector index work.
+ * each write cost more as the table grows. It takes ~0.3-0.4 s per 1M ids and runs on its own,
+ * beside the vector index work; during appends of new ids alone, which never ask it, it is
+ * rebuilt only once a tenth of the table is new to it.
  *
  * The vector index (see VectorIndexKind) is built once the table crosses the threshold, then new rows
  * are folded in with `optimize()` (an index update that adds a delta, never a rebuild) once
@@ -173,6 +181,8 @@ export class CollectionIndexer {
   private idIndexBuilding = false;
   /** Rows written since the id index was last built (LanceDB scans them on every merge). */
   private idStaleRows = 0;
+  /** A write since the id index's last build merged or deleted rows by id. */
+  private idLookedUp = false;
   private idWork: Promise<void> = Promise.resolve();
   private updating = false;
   private pendingRows = 0;
@@ -250,10 +260,14 @@ export class CollectionIndexer {
     return this.rows >= this.policy.thresholdRows;
   }
 
-  /** Records a commit that left `rows` live rows and wrote `writtenRows`; schedules due work. */
-  afterWrite(rows: number, writtenRows: number): void {
+  /**
+   * Records a commit that left `rows` live rows and wrote `writtenRows`; `lookedUp`: it found
+   * rows by id (a merge or a delete). Schedules due work.
+   */
+  afterWrite(rows: number, writtenRows: number, lookedUp = false): void {
     if (this.closed) return;
     this.rows = rows;
+    this.idLookedUp ||= lookedUp;
     this.maintainIdIndex(writtenRows);
     this.payloadIndexes.afterWrite(rows, writtenRows);
     if (this.distanceType === undefined) return; // Manhattan: LanceDB has no such index.
@@ -326,11 +340,15 @@ export class CollectionIndexer {
   private maintainIdIndex(writtenRows: number): void {
     if (this.hasIdIndex) this.idStaleRows += writtenRows;
     if (this.idIndexBuilding) return;
+    const { idRefreshRows, idRefreshShare, idIndexRows } = this.policy;
+    const appendsOnly = this.idLookedUp ? 0 : this.rows * idRefreshShare;
     const due = this.hasIdIndex
-      ? this.idStaleRows >= this.policy.idRefreshRows
-      : this.rows >= this.policy.idIndexRows;
+      ? this.idStaleRows >= Math.max(idRefreshRows, appendsOnly)
+      : this.rows >= idIndexRows;
     if (!due) return;
     this.idIndexBuilding = true;
+    const lookedUp = this.idLookedUp;
+    this.idLookedUp = false;
     const covered = this.idStaleRows;
     this.idWork = this.scalarBuilds
       .run(async () => {
@@ -348,6 +366,7 @@ export class CollectionIndexer {
           this.idStaleRows = Math.max(0, this.idStaleRows - covered);
         },
         (err: unknown) => {
+          this.idLookedUp ||= lookedUp;
           // A concurrent commit that won (a compaction) is retried on a later write.
           if (!this.closed && !COMMIT_CONFLICT.test(String(err))) {
             this.onError('embedded store: id index build failed', err);

@@ -371,7 +371,8 @@ export class EmbeddedVectorStore implements VectorStore {
 
   private afterWrite(name: string, open: OpenCollection, commit: CommitRows): void {
     const due = open.compaction.record(commit, this.compaction);
-    open.indexer.afterWrite(open.compaction.rows, commit.inserted + commit.updated);
+    const lookedUp = commit.updated + commit.deleted > 0;
+    open.indexer.afterWrite(open.compaction.rows, commit.inserted + commit.updated, lookedUp);
     if (!due) return;
     // Beside the write queue: LanceDB commits a compaction concurrently with writes.
     open.indexer.optimizeNow().catch((err: unknown) => {

@@ -101,14 +101,19 @@ export async function topIds(
   return hits.map((h) => h.id);
 }
 
-/** The type LanceDB reports for a collection's vector index, read through a handle of its own. */
-export async function vectorIndexType(dataDir: string, name: string): Promise<string | undefined> {
+/** LanceDB's stats of one of a collection's indexes, read through a handle of its own. */
+export async function indexStatsOf(dataDir: string, name: string, index: string) {
   const db = await connect(dataDir);
   const table = await db.openTable(name);
   try {
-    return (await table.indexStats(VECTOR_INDEX_NAME))?.indexType;
+    return await table.indexStats(index);
   } finally {
     table.close();
     db.close();
   }
+}
+
+/** The type LanceDB reports for a collection's vector index. */
+export async function vectorIndexType(dataDir: string, name: string): Promise<string | undefined> {
+  return (await indexStatsOf(dataDir, name, VECTOR_INDEX_NAME))?.indexType;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Distance, Point } from '../../src/domain/types.js';
 import { connect } from '@lancedb/lancedb';
-import { VECTOR_INDEX_NAME } from '../../src/stores/embedded-index.js';
+import { ID_INDEX_NAME, VECTOR_INDEX_NAME } from '../../src/stores/embedded-index.js';
 import type { VectorIndexKind, VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import {
   DIM,
@@ -11,6 +11,7 @@ import {
   clusteredPoints,
   openIndexedStore,
   topIds,
+  indexStatsOf,
   upsertInBatches,
   vectorIndexType,
   waitIndexed,
@@ -222,6 +223,37 @@ describe(`embedded store vector index (${TEST_BUILDER} builder)`, () => {
       assert.equal(await f.store.count(name, undefined, true), 1_000);
       const second = { must: [{ key: 'round', match: 2 }], should: [], mustNot: [] };
       assert.equal(await f.store.count(name, second, true), 1_000);
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('embedded index - appends of new ids rebuild the id index only once a tenth of the table is new to it; a merge brings it up to date', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors, { ...POLICY, idIndexRows: 400, idRefreshRows: 10 });
+    try {
+      const name = uniqueCollection('index id appends');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      const unindexedIds = async () => {
+        await f.store.maintenanceSettled(name);
+        return (await indexStatsOf(f.dataDir, name, ID_INDEX_NAME))?.numUnindexedRows;
+      };
+      const points = clusteredPoints(16, 600);
+      const append = (from: number, to: number) =>
+        upsertInBatches(f.store, name, points.slice(from, to));
+      await append(0, 400);
+      assert.equal(await unindexedIds(), 0, 'built at 400 rows');
+      await append(400, 440);
+      assert.equal(await unindexedIds(), 40, '40 new of 440: under a tenth');
+      // One stored id in the batch: the write merges, looking ids up.
+      await f.store.upsert(name, [{ ...points[3]!, payload: { round: 2 } }, points[440]!]);
+      assert.equal(await unindexedIds(), 0, 'a merge brings it up to date');
+      await append(441, 480);
+      assert.equal(await unindexedIds(), 39, '39 new of 480');
+      await append(480, 580);
+      assert.equal(await unindexedIds(), 0, '139 new of 580: rebuilt');
+      assert.equal(await f.store.count(name, undefined, true), 580);
       assert.deepEqual(errors, []);
     } finally {
       await f.cleanup();

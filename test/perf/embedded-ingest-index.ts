@@ -65,6 +65,8 @@ const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>
   'id index only': () => ({ thresholdRows: 1e12 }),
   // The same with every upsert asking the table whether its ids are new.
   'id index only, no id filter': () => ({ thresholdRows: 1e12, idFilter: false }),
+  // The same with the id index rebuilt every 8,192 rows even while only new ids are appended.
+  'id index only, eager id refresh': () => ({ thresholdRows: 1e12, idRefreshShare: 0 }),
   // The same with the id index rebuilt four times less often.
   'id index only, refreshed every 32k': () => ({ thresholdRows: 1e12, idRefreshRows: 32_768 }),
   // Work starts as soon as it is due and the id index is only refreshed by optimize().
@@ -74,6 +76,16 @@ const settings: Record<string, (threshold: number) => Partial<VectorIndexPolicy>
     idRefreshRows: 1e12,
   }),
   'store defaults': (threshold) => ({ thresholdRows: threshold }),
+  // Index work waits for a pause in the writes at most this long: the ingest meets the build
+  // after 30 s, or not at all within 10 minutes.
+  'store defaults, deferred at most 30 s': (threshold) => ({
+    thresholdRows: threshold,
+    maxDeferMs: 30_000,
+  }),
+  'store defaults, deferred at most 10 min': (threshold) => ({
+    thresholdRows: threshold,
+    maxDeferMs: 600_000,
+  }),
   // The build shares the machine with the ingest from the threshold on.
   'build at once': (threshold) => ({ thresholdRows: threshold, maxDeferMs: 0 }),
 };
