@@ -22,6 +22,7 @@ export function embeddedStoreEnv(config: Config): Record<string, string> {
     VECTORADMIN_EMBEDDED_INDEX_KIND: index.kind,
     VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS: String(index.ivfRqRows),
     VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: String(index.thresholdRows),
+    VECTORADMIN_EMBEDDED_INDEX_MAX_DEFER_MS: String(index.maxDeferMs),
     VECTORADMIN_EMBEDDED_INDEX_EF: String(index.ef),
     VECTORADMIN_EMBEDDED_INDEX_NPROBES: String(index.nprobes),
     VECTORADMIN_EMBEDDED_INDEX_BUILDER: index.builder,

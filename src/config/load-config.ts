@@ -114,6 +114,7 @@ function build(e: Env, problems: string[]) {
               kind: e.VECTORADMIN_EMBEDDED_INDEX_KIND,
               ivfRqRows: e.VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS,
               thresholdRows: e.VECTORADMIN_EMBEDDED_INDEX_THRESHOLD,
+              maxDeferMs: e.VECTORADMIN_EMBEDDED_INDEX_MAX_DEFER_MS,
               ef: e.VECTORADMIN_EMBEDDED_INDEX_EF,
               nprobes: e.VECTORADMIN_EMBEDDED_INDEX_NPROBES,
               builder: e.VECTORADMIN_EMBEDDED_INDEX_BUILDER,

@@ -28,6 +28,11 @@ export const envSchema = z.object({
   VECTORADMIN_EMBEDDED_INDEX_KIND: z.enum(['auto', 'hnsw_sq', 'ivf_rq']).default('auto'),
   /** auto only: points from which a collection's index is rebuilt as ivf_rq. */
   VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS: int(1, Number.MAX_SAFE_INTEGER).default(100_000),
+  /**
+   * Vector index builds and updates wait for a 5 s pause in a collection's writes, at most this
+   * long; until then rows the index does not cover are searched exactly.
+   */
+  VECTORADMIN_EMBEDDED_INDEX_MAX_DEFER_MS: int(0, 86_400_000).default(600_000),
   /** Default HNSW search breadth of the embedded store; a query's hnsw_ef overrides it. */
   VECTORADMIN_EMBEDDED_INDEX_EF: int(1, 10_000).default(128),
   /** Default IVF partitions an ivf_rq search visits; a query's hnsw_ef overrides it. */
@@ -39,7 +44,8 @@ export const envSchema = z.object({
   VECTORADMIN_EMBEDDED_INDEX_BUILDER: z.enum(['process', 'inline']).default('process'),
   /**
    * process builder only: builder processes running at once, store-wide (the rest queue); each
-   * holds its own LanceDB pools and, training, up to ~1.3 GB. Unset: one per core.
+   * holds its own LanceDB pools and, training, much memory (1.3 GB in a 200,000-point hnsw_sq
+   * build). Unset: one per core.
    */
   VECTORADMIN_EMBEDDED_INDEX_BUILDERS: int(1, 1024).optional(),
   /**

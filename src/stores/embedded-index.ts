@@ -19,8 +19,8 @@ export { VECTOR_INDEX_NAME };
  * most exactly but must fit in LanceDB's index cache: ~1.6 KB per 1,536-d point, re-read from
  * disk on every search when it does not. `ivf_rq` (IVF with 2-bit RaBitQ codes, re-ranked with
  * the stored vectors) searches from small partitions read as needed, so memory stays bounded
- * whatever the collection's size, and builds ~4× faster (docs/BENCHMARKS.md, "Index kinds",
- * "HNSW graph settings").
+ * whatever the collection's size, and builds several times faster (docs/BENCHMARKS.md, "Index
+ * kinds", "HNSW graph settings").
  */
 export type VectorIndexKind = 'hnsw_sq' | 'ivf_rq';
 
@@ -86,7 +86,10 @@ export interface VectorIndexPolicy {
   readonly idFilter: boolean;
   /**
    * Vector index builds and updates wait while writes keep arriving (less than `quietMs`
-   * apart), at most this long after they became due.
+   * apart), at most this long after they became due. A build that meets a bulk load slows it
+   * and ends later than one run after it: over 1M points, deferred at most 30 s against
+   * 10 minutes, the index was green 219-235 s after the first write against 133-144 s
+   * (docs/BENCHMARKS.md, "Index work beside a bulk load").
    */
   readonly maxDeferMs: number;
   /**
@@ -112,7 +115,7 @@ export interface VectorIndexPolicy {
 /**
  * Defaults measured on 1,536-d clustered data (docs/BENCHMARKS.md, "Embedded store index"):
  * below 20,000 points a flat scan takes ~50 ms, less than the index's build would cost per
- * write burst; ef 128 with refine 5 keeps recall@10 at 1.0 there. LanceDB makes an IVF
+ * write burst; ef 128 with refine 5 kept recall@10 at 0.99-1.0 there. LanceDB makes an IVF
  * partition per ~4,096 rows (244 at 1M), so 20 partitions are every one below ~80k rows and
  * a twelfth of a million, where recall@10 stayed 1.0 ("IVF_RQ at 1,000,000 points").
  * The HNSW graph is built with Qdrant's defaults (m 16, ef_construct 100), not LanceDB's
@@ -129,7 +132,7 @@ export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = {
   idRefreshRows: 8_192,
   idRefreshShare: 0.1,
   idFilter: true,
-  maxDeferMs: 120_000,
+  maxDeferMs: 600_000,
   maxIndexSegments: 8,
   hnswM: 16,
   hnswEfConstruction: 100,

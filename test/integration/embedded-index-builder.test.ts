@@ -192,6 +192,8 @@ describe('embedded store index builder process', () => {
         timeoutMs: 30_000,
         reason: `the ivf_rq rebuild of ${name}`,
       });
+      // The sampler may not have seen it before it was killed and reaped.
+      rebuilds.add(killed.pid);
       process.kill(killed.pid, 'SIGKILL');
       await waitFor(() => errors.length > 0, { timeoutMs: 30_000, reason: 'the failure logged' });
       // Each write after the failure would have started the rebuild again at once.

@@ -253,7 +253,12 @@ describe(`embedded store vector index (${TEST_BUILDER} builder)`, () => {
       assert.equal(await unindexedIds(), 39, '39 new of 480');
       await append(480, 580);
       assert.equal(await unindexedIds(), 0, '139 new of 580: rebuilt');
-      assert.equal(await f.store.count(name, undefined, true), 580);
+      await append(580, 600);
+      assert.equal(await unindexedIds(), 20, '20 new of 600');
+      // A delete by id looks ids up as a merge does.
+      await f.store.deletePoints(name, { ids: [points[7]!.id] });
+      assert.equal(await unindexedIds(), 0, 'a delete brings it up to date');
+      assert.equal(await f.store.count(name, undefined, true), 599);
       assert.deepEqual(errors, []);
     } finally {
       await f.cleanup();

@@ -35,7 +35,7 @@ if (kindArg === undefined) {
 } else {
   const [kind, m, efConstruction] = kindArg.split(':');
   const graph =
-    m === undefined ? {} : { hnswM: Number(m), hnswEfConstruction: Number(efConstruction) };
+    m === undefined ? {} : { hnswM: Number(m), hnswEfConstruction: Number(efConstruction ?? 100) };
   await measure(kind as VectorIndexKind, graph, kindArg);
 }
 

@@ -43,7 +43,7 @@ test('config - qdrant transport and gRPC port', () => {
   );
 });
 
-test('config - embedded index builders: unset leaves the store one per core, a count bounds them', () => {
+test('config - embedded index: builders unset leave the store one per core, a count bounds them; index work waits at most 10 minutes by default', () => {
   const index = (env: Record<string, string>) => {
     const store = loadConfig(env).store;
     return store.kind === 'embedded' ? store.index : undefined;
@@ -54,6 +54,8 @@ test('config - embedded index builders: unset leaves the store one per core, a c
     () => loadConfig({ VECTORADMIN_EMBEDDED_INDEX_BUILDERS: '0' }),
     /VECTORADMIN_EMBEDDED_INDEX_BUILDERS/,
   );
+  assert.equal(index({})?.maxDeferMs, 600_000);
+  assert.equal(index({ VECTORADMIN_EMBEDDED_INDEX_MAX_DEFER_MS: '0' })?.maxDeferMs, 0);
 });
 
 test('config - every problem is reported at once', () => {
