@@ -145,6 +145,14 @@ export const DEFAULT_VECTOR_INDEX_POLICY: VectorIndexPolicy = {
 
 export const ID_INDEX_NAME = 'id_idx';
 
+/**
+ * Small fragments (one per write) from which a table is compacted once its vector index is
+ * built: the store compacts every 1,024 writes, and a bulk load whose index work waited for its
+ * end left 977 fragments at 1M points, which made every search pay per fragment
+ * (docs/BENCHMARKS.md, "Index work beside a bulk load").
+ */
+const COMPACT_AFTER_BUILD_FRAGMENTS = 64;
+
 /** How a search uses the vector index: `undefined` means an exact (flat) scan. */
 export interface AnnOptions {
   readonly kind: VectorIndexKind;
@@ -482,6 +490,16 @@ export class CollectionIndexer {
     this.phase = 'ready';
     // Rows written during the build are not in it.
     await this.readVectorIndexStats();
+    await this.afterIndexCommit();
+  }
+
+  /**
+   * A fragmented table is compacted (with its index updated) right away, as an update: status
+   * stays yellow until it is done, as Qdrant's does while it optimizes.
+   */
+  private async afterIndexCommit(): Promise<void> {
+    const { fragmentStats } = await this.table.stats();
+    if (fragmentStats.numSmallFragments >= COMPACT_AFTER_BUILD_FRAGMENTS) return this.update();
     this.schedule();
   }
 
@@ -513,7 +531,9 @@ export class CollectionIndexer {
       this.updating = false;
     }
     await this.readVectorIndexStats();
-    this.schedule();
+    // A rebuild leaves the fragments as they were; an optimize() has just compacted them.
+    if (work === this.optimize) this.schedule();
+    else await this.afterIndexCommit();
   }
 
   private serialize(work: () => Promise<void>): Promise<void> {

@@ -265,6 +265,34 @@ describe(`embedded store vector index (${TEST_BUILDER} builder)`, () => {
     }
   });
 
+  test('embedded index - a table written in many small batches is compacted once its index is built; every point found', async () => {
+    const errors: string[] = [];
+    const f = await openStore(errors);
+    try {
+      const name = uniqueCollection('index compacts after build');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      const points = clusteredPoints(17, 700);
+      for (let i = 0; i < points.length; i += 10)
+        await f.store.upsert(name, points.slice(i, i + 10));
+      assert.equal((await waitIndexed(f.store, name)).indexedVectorsCount, 700);
+      const db = await connect(f.dataDir);
+      const table = await db.openTable(name);
+      try {
+        const { fragmentStats } = await table.stats();
+        assert.ok(fragmentStats.numFragments < 10, `${fragmentStats.numFragments} fragments`);
+      } finally {
+        table.close();
+        db.close();
+      }
+      for (const p of points.filter((_, i) => i % 70 === 0)) {
+        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `point ${p.id}`);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   test('embedded index - delta segments past the limit are merged; search still finds every neighbour', async () => {
     const errors: string[] = [];
     const f = await openStore(errors, { ...POLICY, maxIndexSegments: 2 });
