@@ -440,7 +440,9 @@ export class CollectionIndexer {
       this.background('vector index build', () => this.buildVectorIndex());
     } else if (this.phase === 'ready' && this.rebuildDue() && !this.updating) {
       this.updating = true;
-      this.background('vector index rebuild', () => this.updateWith(() => this.rebuild()));
+      this.background('vector index rebuild', () =>
+        this.updateWith(() => this.rebuild(), 'rebuilds'),
+      );
     } else if (this.phase === 'ready' && this.pendingRows > 0) {
       this.update();
     }
@@ -487,20 +489,30 @@ export class CollectionIndexer {
         throw err;
       }
     }
+    // Yellow until the new index's stats are read and a fragmented table is compacted.
+    this.updating = true;
     this.phase = 'ready';
-    // Rows written during the build are not in it.
-    await this.readVectorIndexStats();
     await this.afterIndexCommit();
   }
 
   /**
-   * A fragmented table is compacted (with its index updated) right away, as an update: status
-   * stays yellow until it is done, as Qdrant's does while it optimizes.
+   * After a build or rebuild committed, with `updating` set: reads the index's stats and
+   * compacts a fragmented table at once (its index updated too), the status yellow until that
+   * is done, as Qdrant's stays while it optimizes; otherwise schedules what is due.
    */
   private async afterIndexCommit(): Promise<void> {
-    const { fragmentStats } = await this.table.stats();
-    if (fragmentStats.numSmallFragments >= COMPACT_AFTER_BUILD_FRAGMENTS) return this.update();
-    this.schedule();
+    let compact = false;
+    try {
+      // Rows written during the build are not in it.
+      await this.readVectorIndexStats();
+      const { fragmentStats } = await this.table.stats();
+      compact = !this.closed && fragmentStats.numSmallFragments >= COMPACT_AFTER_BUILD_FRAGMENTS;
+    } finally {
+      if (!compact) this.updating = false;
+    }
+    if (!compact) return this.schedule();
+    this.pendingRows = 0;
+    this.background('vector index update', () => this.updateWith(this.optimize, 'compacts'));
   }
 
   /** A failed build is retried after `buildRetryMs` even if no write comes to schedule it. */
@@ -520,20 +532,35 @@ export class CollectionIndexer {
     if (this.updating || this.closed) return;
     this.updating = true;
     this.pendingRows = 0;
-    this.background('vector index update', () => this.updateWith(this.optimize));
+    this.background('vector index update', () => this.updateWith(this.optimize, 'compacts'));
   }
 
-  /** Runs an update or a merge (a rebuild the old index serves searches during). */
-  private async updateWith(work: () => Promise<void>): Promise<void> {
+  /**
+   * Runs an update (optimize(), which compacts too) or a rebuild the old index serves searches
+   * during, which leaves the fragments as they were; `updating` is set until it is done.
+   */
+  private async updateWith(
+    work: () => Promise<void>,
+    kind: 'compacts' | 'rebuilds',
+  ): Promise<void> {
+    // Queued before a close or a delete: not worth running any more.
+    if (this.closed) {
+      this.updating = false;
+      return;
+    }
     try {
       await work();
+    } catch (err) {
+      this.updating = false;
+      throw err;
+    }
+    if (kind === 'rebuilds') return this.afterIndexCommit();
+    try {
+      await this.readVectorIndexStats();
     } finally {
       this.updating = false;
     }
-    await this.readVectorIndexStats();
-    // A rebuild leaves the fragments as they were; an optimize() has just compacted them.
-    if (work === this.optimize) this.schedule();
-    else await this.afterIndexCommit();
+    this.schedule();
   }
 
   private serialize(work: () => Promise<void>): Promise<void> {

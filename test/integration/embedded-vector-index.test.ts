@@ -17,6 +17,7 @@ import {
   waitIndexed,
 } from '../helpers/embedded-index-fixture.js';
 import { uniqueCollection } from '../helpers/vector-store-contract-data.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 // The index work runs where TEST_BUILDER says: in a builder process here, in the store's own
 // process when embedded-vector-index-inline.test.ts runs this file.
@@ -265,25 +266,36 @@ describe(`embedded store vector index (${TEST_BUILDER} builder)`, () => {
     }
   });
 
-  test('embedded index - a table written in many small batches is compacted once its index is built; every point found', async () => {
+  test('embedded index - a table written in many small batches is compacted once its index is built, and not green before; every point found', async () => {
     const errors: string[] = [];
-    const f = await openStore(errors);
+    // The build starts on its own once writes pause, not from maintenanceSettled(), and only
+    // after the last write: the threshold is the collection's final size.
+    const f = await openStore(errors, { ...POLICY, thresholdRows: 700, quietMs: 50 });
     try {
       const name = uniqueCollection('index compacts after build');
       await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
       const points = clusteredPoints(17, 700);
-      for (let i = 0; i < points.length; i += 10)
-        await f.store.upsert(name, points.slice(i, i + 10));
+      // 100 writes, well past the 64 small fragments that call for a compaction.
+      for (let i = 0; i < points.length; i += 7) await f.store.upsert(name, points.slice(i, i + 7));
+      const fragments = async () => {
+        const db = await connect(f.dataDir);
+        const table = await db.openTable(name);
+        try {
+          return (await table.stats()).fragmentStats.numFragments;
+        } finally {
+          table.close();
+          db.close();
+        }
+      };
+      // Every green the collection reports comes after the compaction.
+      const green = await waitFor(
+        async () => (await f.store.getCollection(name))?.status === 'green',
+        { timeoutMs: 60_000, reason: 'the index built and the table compacted', intervalMs: 1 },
+      );
+      assert.ok(green);
+      const seen = await fragments();
+      assert.ok(seen < 10, `${seen} fragments once green`);
       assert.equal((await waitIndexed(f.store, name)).indexedVectorsCount, 700);
-      const db = await connect(f.dataDir);
-      const table = await db.openTable(name);
-      try {
-        const { fragmentStats } = await table.stats();
-        assert.ok(fragmentStats.numFragments < 10, `${fragmentStats.numFragments} fragments`);
-      } finally {
-        table.close();
-        db.close();
-      }
       for (const p of points.filter((_, i) => i % 70 === 0)) {
         assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `point ${p.id}`);
       }
