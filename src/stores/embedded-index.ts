@@ -510,9 +510,8 @@ export class CollectionIndexer {
     } finally {
       if (!compact) this.updating = false;
     }
-    if (!compact) return this.schedule();
-    this.pendingRows = 0;
-    this.background('vector index update', () => this.updateWith(this.optimize, 'compacts'));
+    if (compact) this.runUpdate();
+    else this.schedule();
   }
 
   /** A failed build is retried after `buildRetryMs` even if no write comes to schedule it. */
@@ -531,6 +530,11 @@ export class CollectionIndexer {
   private update(): void {
     if (this.updating || this.closed) return;
     this.updating = true;
+    this.runUpdate();
+  }
+
+  /** Queues optimize() (compaction and index update); `updating` is already set. */
+  private runUpdate(): void {
     this.pendingRows = 0;
     this.background('vector index update', () => this.updateWith(this.optimize, 'compacts'));
   }

@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from '@lancedb/lancedb';
+import type { Table } from '@lancedb/lancedb';
 import os from 'node:os';
 import path from 'node:path';
 import type { LogFields, Logger } from '../../src/domain/logger.js';
@@ -101,16 +102,25 @@ export async function topIds(
   return hits.map((h) => h.id);
 }
 
-/** LanceDB's stats of one of a collection's indexes, read through a handle of its own. */
-export async function indexStatsOf(dataDir: string, name: string, index: string) {
+/** Reads a collection's LanceDB table through a handle of its own. */
+export async function readTable<T>(
+  dataDir: string,
+  name: string,
+  read: (table: Table) => Promise<T>,
+): Promise<T> {
   const db = await connect(dataDir);
   const table = await db.openTable(name);
   try {
-    return await table.indexStats(index);
+    return await read(table);
   } finally {
     table.close();
     db.close();
   }
+}
+
+/** LanceDB's stats of one of a collection's indexes. */
+export function indexStatsOf(dataDir: string, name: string, index: string) {
+  return readTable(dataDir, name, (table) => table.indexStats(index));
 }
 
 /** The type LanceDB reports for a collection's vector index. */

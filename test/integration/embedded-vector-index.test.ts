@@ -12,6 +12,7 @@ import {
   openIndexedStore,
   topIds,
   indexStatsOf,
+  readTable,
   upsertInBatches,
   vectorIndexType,
   waitIndexed,
@@ -277,16 +278,8 @@ describe(`embedded store vector index (${TEST_BUILDER} builder)`, () => {
       const points = clusteredPoints(17, 700);
       // 100 writes, well past the 64 small fragments that call for a compaction.
       for (let i = 0; i < points.length; i += 7) await f.store.upsert(name, points.slice(i, i + 7));
-      const fragments = async () => {
-        const db = await connect(f.dataDir);
-        const table = await db.openTable(name);
-        try {
-          return (await table.stats()).fragmentStats.numFragments;
-        } finally {
-          table.close();
-          db.close();
-        }
-      };
+      const fragments = () =>
+        readTable(f.dataDir, name, async (t) => (await t.stats()).fragmentStats.numFragments);
       // Every green the collection reports comes after the compaction.
       const green = await waitFor(
         async () => (await f.store.getCollection(name))?.status === 'green',
