@@ -108,7 +108,7 @@ export interface VectorIndexPolicy {
   readonly builder: IndexBuilderKind;
   /** Builder processes of the store running at once (`process` builder); the rest queue. */
   readonly maxBuilderProcesses: number;
-  /** A failed vector index build is retried this long after the failure. */
+  /** A failed vector index build, rebuild or update is retried this long after the failure. */
   readonly buildRetryMs: number;
 }
 
@@ -317,7 +317,10 @@ export class CollectionIndexer {
       await idWork;
       await this.payloadIndexes.settled();
       const pending =
-        this.phase === 'ready' && (this.pendingRows > 0 || this.rebuildDue()) && !this.updating;
+        this.phase === 'ready' &&
+        (this.pendingRows > 0 || this.rebuildDue()) &&
+        !this.updating &&
+        !this.backingOff();
       if (!this.closed && (this.dueSinceMs !== undefined || pending)) {
         this.startVectorWork();
         continue;
@@ -394,8 +397,13 @@ export class CollectionIndexer {
     const retry =
       this.phase === 'failed' && Date.now() - this.failedAtMs >= this.policy.buildRetryMs;
     if ((this.phase === 'none' || retry) && this.rows >= this.policy.thresholdRows) return true;
-    if (this.phase !== 'ready' || this.updating) return false;
+    if (this.phase !== 'ready' || this.updating || this.backingOff()) return false;
     return this.rebuildDue() || this.pendingRows >= this.policy.updateRows;
+  }
+
+  /** Within `buildRetryMs` of a failed build, rebuild or update: only the retry timer starts it. */
+  private backingOff(): boolean {
+    return Date.now() - this.failedAtMs < this.policy.buildRetryMs;
   }
 
   /** The kind the index should be now; `auto` never goes back from `ivf_rq` once there. */
@@ -410,7 +418,7 @@ export class CollectionIndexer {
    * failed is tried again `buildRetryMs` later, not at every pause in the writes.
    */
   private rebuildDue(): boolean {
-    if (Date.now() - this.failedAtMs < this.policy.buildRetryMs) return false;
+    if (this.backingOff()) return false;
     const otherKind = this.builtKind !== undefined && this.builtKind !== this.wantedKind();
     return this.mergeDue || otherKind;
   }
@@ -422,7 +430,7 @@ export class CollectionIndexer {
       const now = Date.now();
       this.dueSinceMs ??= now;
       if (now - this.dueSinceMs >= this.policy.maxDeferMs) return this.startVectorWork();
-    } else if (!(this.phase === 'ready' && this.pendingRows > 0)) {
+    } else if (!(this.phase === 'ready' && this.pendingRows > 0) || this.backingOff()) {
       return;
     }
     clearTimeout(this.quietTimer);
@@ -514,7 +522,7 @@ export class CollectionIndexer {
     else this.schedule();
   }
 
-  /** A failed build is retried after `buildRetryMs` even if no write comes to schedule it. */
+  /** Failed index work is retried after `buildRetryMs` even if no write comes to schedule it. */
   private retryLater(): void {
     clearTimeout(this.retryTimer);
     if (this.closed) return;
@@ -533,10 +541,25 @@ export class CollectionIndexer {
     this.runUpdate();
   }
 
-  /** Queues optimize() (compaction and index update); `updating` is already set. */
+  /**
+   * Queues optimize() (compaction and index update); `updating` is already set. One that fails
+   * leaves its rows unindexed (searched exactly) and is tried again `buildRetryMs` later, even
+   * if no write comes to schedule it: a table idle after its bulk load would stay yellow.
+   */
   private runUpdate(): void {
+    const rows = this.pendingRows;
     this.pendingRows = 0;
-    this.background('vector index update', () => this.updateWith(this.optimize, 'compacts'));
+    this.background('vector index update', async () => {
+      try {
+        await this.updateWith(this.optimize, 'compacts');
+      } catch (err) {
+        // At least one: a compaction after a build may have had no unindexed rows to take.
+        this.pendingRows += Math.max(rows, 1);
+        this.failedAtMs = Date.now();
+        this.retryLater();
+        throw err;
+      }
+    });
   }
 
   /**

@@ -219,6 +219,49 @@ describe('embedded store index builder process', () => {
     }
   });
 
+  test('builder process - an index update killed mid-way is tried again buildRetryMs later with no write to start it; the collection turns green', async () => {
+    const errors: string[] = [];
+    const policy: Partial<VectorIndexPolicy> = {
+      ...AT_ONCE,
+      kind: 'hnsw_sq',
+      updateRows: 100,
+      buildRetryMs: 1_000,
+    };
+    const f = await openIndexedStore(errors, policy);
+    try {
+      const name = uniqueCollection('builder update killed');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      await upsertInBatches(f.store, name, clusteredPoints(41, 700));
+      await waitIndexed(f.store, name);
+
+      await f.store.upsert(name, clusteredPoints(42, 100, 5_000));
+      const killed = await waitFor(
+        () => builders().find((b) => b.request.table === name && b.request.job.op === 'optimize'),
+        { timeoutMs: 30_000, reason: `the index update of ${name}` },
+      );
+      process.kill(killed.pid, 'SIGKILL');
+      await waitFor(() => errors.length > 0, { timeoutMs: 30_000, reason: 'the failure logged' });
+      assert.match(errors[0]!, /vector index update failed.*failed to compact/);
+
+      // No write and no settling from here on: only the store's own retry can index the rows.
+      const green = await waitFor(
+        async () => {
+          const c = await f.store.getCollection(name);
+          return c?.status === 'green' && c.indexedVectorsCount === 800 ? c : undefined;
+        },
+        {
+          timeoutMs: 60_000,
+          reason: 'the update retried and every point indexed',
+          detail: () => f.store.getCollection(name),
+        },
+      );
+      assert.equal(green.pointsCount, 800);
+      assert.equal(errors.length, 1, errors.join('\n'));
+    } finally {
+      await f.cleanup();
+    }
+  });
+
   test('builder process - deleting the collection mid-build ends its builder; the name is usable at once', async () => {
     const errors: string[] = [];
     const f = await openIndexedStore(errors, AT_ONCE);
