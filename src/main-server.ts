@@ -40,10 +40,14 @@ type EmbeddedStoreConfig = Extract<Config['store'], { kind: 'embedded' }>;
 /** The embedded store's tuning from config; the bench's in-process baseline uses it too. */
 export function embeddedStoreOptions(
   store: EmbeddedStoreConfig,
-): Pick<EmbeddedVectorStoreOptions, 'minFreeBytes' | 'index' | 'cacheBytes' | 'maxLargeScans'> {
+): Pick<
+  EmbeddedVectorStoreOptions,
+  'minFreeBytes' | 'index' | 'cacheBytes' | 'maxLargeScans' | 'maxConcurrentSearches'
+> {
   return {
     minFreeBytes: store.minFreeBytes,
     maxLargeScans: store.maxLargeScans,
+    ...(store.maxSearches === undefined ? {} : { maxConcurrentSearches: store.maxSearches }),
     index: store.index,
     cacheBytes: { ...DEFAULT_CACHE_BYTES, index: store.indexCacheBytes },
   };

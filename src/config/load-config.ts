@@ -110,6 +110,9 @@ function build(e: Env, problems: string[]) {
             minFreeBytes: e.VECTORADMIN_MIN_FREE_DISK_BYTES,
             indexCacheBytes: e.VECTORADMIN_EMBEDDED_INDEX_CACHE_MB * 1024 * 1024,
             maxLargeScans: e.VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS,
+            ...(e.VECTORADMIN_EMBEDDED_MAX_SEARCHES === undefined
+              ? {}
+              : { maxSearches: e.VECTORADMIN_EMBEDDED_MAX_SEARCHES }),
             index: {
               kind: e.VECTORADMIN_EMBEDDED_INDEX_KIND,
               ivfRqRows: e.VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS,

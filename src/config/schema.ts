@@ -55,6 +55,8 @@ export const envSchema = z.object({
   VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: int(16, 1_048_576).default(1024),
   /** Flat scans of tables large enough to be indexed that may run at once (docs/BENCHMARKS.md). */
   VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS: int(1, 64).default(1),
+  /** Searches of the embedded store running at once, the rest queue. Unset: two per core. */
+  VECTORADMIN_EMBEDDED_MAX_SEARCHES: int(1, 1024).optional(),
   VECTORADMIN_API_KEYS: z.string().default(''),
   VECTORADMIN_API_KEYS_FILE: z.string().optional(),
   VECTORADMIN_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -2,7 +2,8 @@
 // run: A-E start the service on the data dir (events off, the bench's index settings: `ivf_rq`,
 // 128 MiB index cache, nprobes 20) and differ in when it trims freed memory (D and E: lower
 // growth thresholds than the default C); S opens the same table with the embedded store in
-// this process, tuned the same, so the service's share shows.
+// this process, tuned the same, so the service's share shows. G-I run the service with the
+// store's own index defaults and differ in how many searches the store runs at once.
 // Each warms with a few queries, then times unseen queries one at a time and eight at once and
 // reads the CPU time and memory of the process that answered (S's high-water is this script's,
 // so its second run's includes the first). Settings run in the order A B C S S C B A, so drift
@@ -13,6 +14,7 @@
 //   node --import tsx test/perf/service-search.ts DATA_DIR TENANT TABLE [queries=100]
 //   (VECTORADMIN_PERF_SETTINGS='A|B' runs a subset; the default is A, B, C and S)
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { LatencyRecorder } from '../../src/bench/latency.js';
 import { connect, vectorAdminApi, wireVector } from '../../src/client/index.js';
 import { SERVICE_PROCESS_ENV } from '../../src/config/child-env.js';
@@ -46,6 +48,21 @@ const settings: Record<string, (seed: number) => Promise<Measured>> = {
   'D service, trim once grown 128 MB': trimmedOnGrowth(128),
   'E service, trim once grown 64 MB': trimmedOnGrowth(64),
   'S store alone, in this process': storeAlone,
+  'G service, default index settings, one search per core at once': (seed) =>
+    throughService(
+      { ...STORE_DEFAULTS, VECTORADMIN_EMBEDDED_MAX_SEARCHES: String(availableParallelism()) },
+      seed,
+    ),
+  'H service, default index settings, two searches per core at once (default)': (seed) =>
+    throughService(STORE_DEFAULTS, seed),
+  'I service, default index settings, 8 searches at once': (seed) =>
+    throughService({ ...STORE_DEFAULTS, VECTORADMIN_EMBEDDED_MAX_SEARCHES: '8' }, seed),
+};
+
+/** G-I: the store's own index defaults instead of the bench settings above. */
+const STORE_DEFAULTS = {
+  VECTORADMIN_EMBEDDED_INDEX_KIND: 'auto',
+  VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: '1024',
 };
 
 const BENCH_INDEX = {
@@ -64,7 +81,7 @@ interface Measured {
   highWater: number;
   slowTrims: number | undefined;
 }
-type Stats = ReturnType<LatencyRecorder['stats']>;
+type Stats = ReturnType<LatencyRecorder['stats']> & { qps: number };
 
 /** Warm-up, then the same timed queries, whatever answers them. */
 async function measure(
@@ -86,8 +103,10 @@ async function measure(
         latency.record(performance.now() - started);
       }
     };
+    const started = performance.now();
     await Promise.all(Array.from({ length: concurrency }, worker));
-    return latency.stats();
+    const qps = queryCount / ((performance.now() - started) / 1000);
+    return { ...latency.stats(), qps };
   };
   const cpuBefore = await cpuSeconds();
   const c1 = await timed(1);
@@ -172,9 +191,9 @@ console.log(
     `${queryCount} at c8 per run; load ${loadAverage()}`,
 );
 console.log(
-  '| setting | run | c1 p50 / p99 ms | CPU ms per c1 query | c8 p50 / p99 ms | RSS / high-water MB | slow trims logged |',
+  '| setting | run | c1 p50 / p99 ms | CPU ms per c1 query | c8 p50 / p99 ms | QPS c1 / c8 (c8 ÷ c1) | RSS / high-water MB | slow trims logged |',
 );
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const runs = new Map<string, number>();
 const ms = (v: number) => v.toFixed(1);
 const mb = (v: number) => (v / 2 ** 20).toFixed(0);
@@ -187,6 +206,7 @@ for (const [i, letter] of order.entries()) {
     `${ms(m.c1.p50_ms)} / ${ms(m.c1.p99_ms)}`,
     m.cpuMsPerQuery.toFixed(0),
     `${ms(m.c8.p50_ms)} / ${ms(m.c8.p99_ms)}`,
+    `${ms(m.c1.qps)} / ${ms(m.c8.qps)} (${(m.c8.qps / m.c1.qps).toFixed(2)}×)`,
     `${mb(m.rss)} / ${mb(m.highWater)}`,
     m.slowTrims === undefined ? '-' : String(m.slowTrims),
   ];

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { embeddedStoreEnv } from '../../src/config/child-env.js';
+import { embeddedStoreOptions } from '../../src/main-server.js';
 
 test('config - defaults give an embedded store on 127.0.0.1:50051', () => {
   const config = loadConfig({});
@@ -56,6 +58,23 @@ test('config - embedded index: builders unset leave the store one per core, a co
   );
   assert.equal(index({})?.maxDeferMs, 600_000);
   assert.equal(index({ VECTORADMIN_EMBEDDED_INDEX_MAX_DEFER_MS: '0' })?.maxDeferMs, 0);
+});
+
+test('config - embedded searches at once: unset leaves the store its default, a count reaches the store and a child service', () => {
+  const store = (env: Record<string, string>) => {
+    const config = loadConfig(env);
+    assert.equal(config.store.kind, 'embedded');
+    return config.store.kind === 'embedded' ? config.store : assert.fail('embedded store');
+  };
+  assert.equal(embeddedStoreOptions(store({})).maxConcurrentSearches, undefined);
+  const six = { VECTORADMIN_EMBEDDED_MAX_SEARCHES: '6' };
+  assert.equal(embeddedStoreOptions(store(six)).maxConcurrentSearches, 6);
+  assert.equal(embeddedStoreEnv(loadConfig(six))['VECTORADMIN_EMBEDDED_MAX_SEARCHES'], '6');
+  assert.equal(embeddedStoreEnv(loadConfig({}))['VECTORADMIN_EMBEDDED_MAX_SEARCHES'], undefined);
+  assert.throws(
+    () => loadConfig({ VECTORADMIN_EMBEDDED_MAX_SEARCHES: '0' }),
+    /VECTORADMIN_EMBEDDED_MAX_SEARCHES/,
+  );
 });
 
 test('config - every problem is reported at once', () => {
