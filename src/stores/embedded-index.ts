@@ -147,11 +147,11 @@ export const ID_INDEX_NAME = 'id_idx';
 
 /**
  * Small fragments (one per write) from which a table is compacted once its vector index is
- * built: the store compacts every 1,024 writes, and a bulk load whose index work waited for its
- * end left 977 fragments at 1M points, which made every search pay per fragment
- * (docs/BENCHMARKS.md, "Index work beside a bulk load").
+ * built, or when it is opened with one: the store compacts every 1,024 writes, and a bulk load
+ * whose index work waited for its end left 977 fragments at 1M points, which made every search
+ * pay per fragment (docs/BENCHMARKS.md, "Index work beside a bulk load").
  */
-const COMPACT_AFTER_BUILD_FRAGMENTS = 64;
+const COMPACT_INDEXED_FRAGMENTS = 64;
 
 /** How a search uses the vector index: `undefined` means an exact (flat) scan. */
 export interface AnnOptions {
@@ -250,6 +250,12 @@ export class CollectionIndexer {
     if (indices.some((i) => i.name === VECTOR_INDEX_NAME)) {
       this.phase = 'ready';
       await this.readVectorIndexStats();
+      // A table indexed but left in small fragments (by a version that did not compact after
+      // its build) would make every search pay per fragment until its next 1,024 writes.
+      if (await this.fragmented()) {
+        this.updating = true;
+        this.runUpdate();
+      }
     }
     this.afterWrite(rows, 0);
   }
@@ -513,13 +519,18 @@ export class CollectionIndexer {
     try {
       // Rows written during the build are not in it.
       await this.readVectorIndexStats();
-      const { fragmentStats } = await this.table.stats();
-      compact = !this.closed && fragmentStats.numSmallFragments >= COMPACT_AFTER_BUILD_FRAGMENTS;
+      compact = !this.closed && (await this.fragmented());
     } finally {
       if (!compact) this.updating = false;
     }
     if (compact) this.runUpdate();
     else this.schedule();
+  }
+
+  /** Enough small fragments that an indexed table is compacted at once. */
+  private async fragmented(): Promise<boolean> {
+    const { fragmentStats } = await this.table.stats();
+    return fragmentStats.numSmallFragments >= COMPACT_INDEXED_FRAGMENTS;
   }
 
   /** Failed index work is retried after `buildRetryMs` even if no write comes to schedule it. */

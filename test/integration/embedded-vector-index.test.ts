@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Distance, Point } from '../../src/domain/types.js';
-import { connect } from '@lancedb/lancedb';
+import { Index, connect } from '@lancedb/lancedb';
 import { ID_INDEX_NAME, VECTOR_INDEX_NAME } from '../../src/stores/embedded-index.js';
 import type { VectorIndexKind, VectorIndexPolicy } from '../../src/stores/embedded-index.js';
 import {
@@ -291,6 +291,46 @@ describe(`embedded store vector index (${TEST_BUILDER} builder)`, () => {
       assert.equal((await waitIndexed(f.store, name)).indexedVectorsCount, 700);
       for (const p of points.filter((_, i) => i % 70 === 0)) {
         assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `point ${p.id}`);
+      }
+      assert.deepEqual(errors, []);
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('embedded index - a table indexed in many small fragments by an earlier version is compacted when the store opens it, with no write', async () => {
+    const errors: string[] = [];
+    // No build of the store's own: the index comes from LanceDB directly, as an earlier version
+    // left it, over every row and without the compaction that follows a build now.
+    const f = await openStore(errors, { ...POLICY, thresholdRows: 1_000_000 });
+    try {
+      const name = uniqueCollection('index compacts on open');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      const points = clusteredPoints(18, 700);
+      for (let i = 0; i < points.length; i += 7) await f.store.upsert(name, points.slice(i, i + 7));
+      await f.store.maintenanceSettled(name);
+      const fragments = () =>
+        readTable(f.dataDir, name, async (t) => (await t.stats()).fragmentStats.numFragments);
+      await readTable(f.dataDir, name, (t) =>
+        t.createIndex('vector', {
+          name: VECTOR_INDEX_NAME,
+          config: Index.hnswSq({ distanceType: 'dot' }),
+        }),
+      );
+      const before = await fragments();
+      assert.ok(before >= 100, `${before} fragments before the reopen`);
+
+      const reopened = await f.reopen();
+      const compacted = await waitFor(
+        async () => {
+          const c = await reopened.getCollection(name);
+          return c?.status === 'green' && (await fragments()) < 10 ? c : undefined;
+        },
+        { timeoutMs: 60_000, reason: 'the reopened table compacted', detail: fragments },
+      );
+      assert.equal(compacted.indexedVectorsCount, 700);
+      for (const p of points.filter((_, i) => i % 70 === 0)) {
+        assert.equal((await topIds(reopened, name, p.vector))[0], p.id, `point ${p.id}`);
       }
       assert.deepEqual(errors, []);
     } finally {
