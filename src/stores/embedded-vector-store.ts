@@ -55,8 +55,8 @@ export interface EmbeddedVectorStoreOptions {
   readonly filterInListMax?: number;
   /**
    * Searches that may run at once; default two per core. A search waits on reads and hands its
-   * answer to the event loop, so two per core kept the cores busier: 9-30% more QPS at
-   * concurrency 8 than one per core over 300,000 indexed points (docs/BENCHMARKS.md, "Searches
+   * answer to the event loop, so two per core kept the cores busier: 94-106 QPS at concurrency 8
+   * against 81-91 with one per core, over 300,000 indexed points (docs/BENCHMARKS.md, "Searches
    * at once").
    */
   readonly maxConcurrentSearches?: number;

@@ -3,7 +3,8 @@
 // 128 MiB index cache, nprobes 20) and differ in when it trims freed memory (D and E: lower
 // growth thresholds than the default C); S opens the same table with the embedded store in
 // this process, tuned the same, so the service's share shows. G-I run the service with the
-// store's own index defaults and differ in how many searches the store runs at once.
+// store's own index defaults and differ in how many searches the store runs at once; J and K
+// in the size of the index cache (H is the default, 1 GiB).
 // Each warms with a few queries, then times unseen queries one at a time and eight at once and
 // reads the CPU time and memory of the process that answered (S's high-water is this script's,
 // so its second run's includes the first). Settings run in the order A B C S S C B A, so drift
@@ -57,6 +58,10 @@ const settings: Record<string, (seed: number) => Promise<Measured>> = {
     throughService(STORE_DEFAULTS, seed),
   'I service, default index settings, 8 searches at once': (seed) =>
     throughService({ ...STORE_DEFAULTS, VECTORADMIN_EMBEDDED_MAX_SEARCHES: '8' }, seed),
+  'J service, default index settings, 512 MiB index cache': (seed) =>
+    throughService({ ...STORE_DEFAULTS, VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: '512' }, seed),
+  'K service, default index settings, 256 MiB index cache': (seed) =>
+    throughService({ ...STORE_DEFAULTS, VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: '256' }, seed),
 };
 
 /** G-I: the store's own index defaults instead of the bench settings above. */
