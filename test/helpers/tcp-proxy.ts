@@ -175,7 +175,9 @@ export class TcpProxy implements AsyncDisposable {
     for (const socket of [pair.client, pair.upstream]) {
       if (socket.destroyed) continue;
       // Before the upstream connect completes, a reset is not possible; a plain destroy is.
-      if (socket.connecting) socket.destroy();
+      // Nor while a socket's end is being sent: libuv refuses the reset (EINVAL), Node has
+      // already dropped the handle, and it is never closed, so the process spins at exit.
+      if (socket.connecting || socket.writableEnded) socket.destroy();
       else socket.resetAndDestroy();
     }
   }
