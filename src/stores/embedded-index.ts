@@ -206,7 +206,7 @@ export class CollectionIndexer {
   private dueSinceMs: number | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** When a build or rebuild last failed: the next try waits `buildRetryMs` from then. */
+  /** When a build, rebuild or update last failed: the next try waits `buildRetryMs` from then. */
   private failedAtMs = Number.NEGATIVE_INFINITY;
   /** Vector index work on this table, one task at a time: builds and optimizes conflict. */
   private maintenance: Promise<void> = Promise.resolve();
@@ -250,12 +250,9 @@ export class CollectionIndexer {
     if (indices.some((i) => i.name === VECTOR_INDEX_NAME)) {
       this.phase = 'ready';
       await this.readVectorIndexStats();
-      // A table indexed but left in small fragments (by a version that did not compact after
-      // its build) would make every search pay per fragment until its next 1,024 writes.
-      if (await this.fragmented()) {
-        this.updating = true;
-        this.runUpdate();
-      }
+      // Yellow until it is known whether the table needs compacting, and until it is done.
+      this.updating = true;
+      this.background('compaction after opening', () => this.compactIfFragmented());
     }
     this.afterWrite(rows, 0);
   }
@@ -407,7 +404,10 @@ export class CollectionIndexer {
     return this.rebuildDue() || this.pendingRows >= this.policy.updateRows;
   }
 
-  /** Within `buildRetryMs` of a failed build, rebuild or update: only the retry timer starts it. */
+  /**
+   * Within `buildRetryMs` of a failed build, rebuild or update, no index work starts on a write
+   * or a pause: the retry timer schedules it (an explicit compaction still runs).
+   */
   private backingOff(): boolean {
     return Date.now() - this.failedAtMs < this.policy.buildRetryMs;
   }
@@ -447,7 +447,8 @@ export class CollectionIndexer {
   private startVectorWork(): void {
     clearTimeout(this.quietTimer);
     this.dueSinceMs = undefined;
-    if (this.closed) return;
+    // A quiet timer armed before a failure must not start work early: the retry timer will.
+    if (this.closed || this.backingOff()) return;
     const buildable = this.phase === 'none' || this.phase === 'failed';
     if (buildable && this.rows >= this.policy.thresholdRows) {
       this.phase = 'building';
@@ -527,6 +528,22 @@ export class CollectionIndexer {
     else this.schedule();
   }
 
+  /**
+   * A table opened fully indexed but in small fragments (left by a version that did not compact
+   * after its build) would make every search pay per fragment until its next 1,024 writes. One
+   * with unindexed rows is compacted by their update, once writes pause.
+   */
+  private async compactIfFragmented(): Promise<void> {
+    let compact = false;
+    try {
+      compact = !this.closed && this.pendingRows === 0 && (await this.fragmented());
+    } finally {
+      if (!compact) this.updating = false;
+    }
+    if (compact) this.runUpdate();
+    else this.schedule();
+  }
+
   /** Enough small fragments that an indexed table is compacted at once. */
   private async fragmented(): Promise<boolean> {
     const { fragmentStats } = await this.table.stats();
@@ -537,7 +554,11 @@ export class CollectionIndexer {
   private retryLater(): void {
     clearTimeout(this.retryTimer);
     if (this.closed) return;
-    this.retryTimer = setTimeout(() => this.schedule(), this.policy.buildRetryMs);
+    this.retryTimer = setTimeout(() => {
+      // Timers and Date.now() keep different clocks: the wait is over when this fires.
+      this.failedAtMs = Number.NEGATIVE_INFINITY;
+      this.schedule();
+    }, this.policy.buildRetryMs);
     this.retryTimer.unref();
   }
 
@@ -564,7 +585,8 @@ export class CollectionIndexer {
       try {
         await this.updateWith(this.optimize, 'compacts');
       } catch (err) {
-        // At least one: a compaction after a build may have had no unindexed rows to take.
+        // At least one, so that schedule() and settled() see work to retry: a compaction after
+        // a build or an open may have had no unindexed rows to take.
         this.pendingRows += Math.max(rows, 1);
         this.failedAtMs = Date.now();
         this.retryLater();

@@ -221,6 +221,7 @@ describe('embedded store index builder process', () => {
 
   test('builder process - an index update killed mid-way is tried again buildRetryMs later with no write to start it; the collection turns green', async () => {
     const errors: string[] = [];
+    // The update is due at the first batch of 100 (the fixture's quietMs would hold it 10 min).
     const policy: Partial<VectorIndexPolicy> = {
       ...AT_ONCE,
       kind: 'hnsw_sq',
@@ -258,6 +259,58 @@ describe('embedded store index builder process', () => {
       assert.equal(green.pointsCount, 800);
       assert.equal(errors.length, 1, errors.join('\n'));
     } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('builder process - after an index update killed mid-way no update starts before buildRetryMs, whatever writes arrive; every point is found meanwhile', async () => {
+    const errors: string[] = [];
+    const policy: Partial<VectorIndexPolicy> = {
+      ...AT_ONCE,
+      kind: 'hnsw_sq',
+      updateRows: 100,
+      quietMs: 50,
+      buildRetryMs: 3_600_000,
+    };
+    const f = await openIndexedStore(errors, policy);
+    const updates = new Set<number>();
+    let name = '';
+    const updateOf = () =>
+      builders().find((b) => b.request.table === name && b.request.job.op === 'optimize');
+    const sampler = setInterval(() => {
+      const b = updateOf();
+      if (b !== undefined) updates.add(b.pid);
+    }, 10);
+    try {
+      name = uniqueCollection('builder update backs off');
+      await f.store.createCollection(name, { vectorSize: DIM, distance: 'cosine' });
+      await upsertInBatches(f.store, name, clusteredPoints(43, 700));
+      await waitIndexed(f.store, name);
+
+      await f.store.upsert(name, clusteredPoints(44, 100, 5_000));
+      const killed = await waitFor(updateOf, {
+        timeoutMs: 30_000,
+        reason: `the index update of ${name}`,
+      });
+      updates.add(killed.pid);
+      process.kill(killed.pid, 'SIGKILL');
+      await waitFor(() => errors.length > 0, { timeoutMs: 30_000, reason: 'the failure logged' });
+      // Each batch is an update's worth; settling would start due work, and waits for it.
+      const later = clusteredPoints(45, 300, 9_000);
+      for (let i = 0; i < later.length; i += 100) {
+        await f.store.upsert(name, later.slice(i, i + 100));
+        await f.store.maintenanceSettled(name);
+      }
+      assert.deepEqual([...updates], [killed.pid], 'update processes started');
+      const c = await f.store.getCollection(name);
+      assert.equal(c?.status, 'yellow');
+      assert.equal(c?.pointsCount, 1_100);
+      for (const p of [later[0]!, later[299]!]) {
+        assert.equal((await topIds(f.store, name, p.vector))[0], p.id, `point ${p.id}`);
+      }
+      assert.equal(errors.length, 1, errors.join('\n'));
+    } finally {
+      clearInterval(sampler);
       await f.cleanup();
     }
   });
