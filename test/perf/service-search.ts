@@ -2,7 +2,7 @@
 // run: A-E start the service on the data dir (events off, the bench's index settings: `ivf_rq`,
 // 128 MiB index cache, nprobes 20) and differ in when it trims freed memory (D and E: lower
 // growth thresholds than the default C); S opens the same table with the embedded store in
-// this process, tuned the same, so the service's share shows. G-I run the service with the
+// this process, tuned the same, so the service's share shows. G-K run the service with the
 // store's own index defaults and differ in how many searches the store runs at once; J and K
 // in the size of the index cache (H is the default, 1 GiB).
 // Each warms with a few queries, then times unseen queries one at a time and eight at once and
@@ -64,7 +64,7 @@ const settings: Record<string, (seed: number) => Promise<Measured>> = {
     throughService({ ...STORE_DEFAULTS, VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: '256' }, seed),
 };
 
-/** G-I: the store's own index defaults instead of the bench settings above. */
+/** G-K: the store's own index kind and cache over BENCH_INDEX (whose nprobes and events apply). */
 const STORE_DEFAULTS = {
   VECTORADMIN_EMBEDDED_INDEX_KIND: 'auto',
   VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: '1024',
