@@ -47,7 +47,9 @@ export function embeddedStoreOptions(
   return {
     minFreeBytes: store.minFreeBytes,
     maxLargeScans: store.maxLargeScans,
-    ...(store.maxSearches === undefined ? {} : { maxConcurrentSearches: store.maxSearches }),
+    ...(store.maxConcurrentSearches === undefined
+      ? {}
+      : { maxConcurrentSearches: store.maxConcurrentSearches }),
     index: store.index,
     cacheBytes: { ...DEFAULT_CACHE_BYTES, index: store.indexCacheBytes },
   };

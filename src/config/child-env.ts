@@ -19,9 +19,9 @@ export function embeddedStoreEnv(config: Config): Record<string, string> {
     VECTORADMIN_MIN_FREE_DISK_BYTES: String(config.store.minFreeBytes),
     VECTORADMIN_EMBEDDED_INDEX_CACHE_MB: String(config.store.indexCacheBytes / (1024 * 1024)),
     VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS: String(config.store.maxLargeScans),
-    ...(config.store.maxSearches === undefined
+    ...(config.store.maxConcurrentSearches === undefined
       ? {}
-      : { VECTORADMIN_EMBEDDED_MAX_SEARCHES: String(config.store.maxSearches) }),
+      : { VECTORADMIN_EMBEDDED_MAX_SEARCHES: String(config.store.maxConcurrentSearches) }),
     VECTORADMIN_EMBEDDED_INDEX_KIND: index.kind,
     VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS: String(index.ivfRqRows),
     VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: String(index.thresholdRows),

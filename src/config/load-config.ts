@@ -112,7 +112,7 @@ function build(e: Env, problems: string[]) {
             maxLargeScans: e.VECTORADMIN_EMBEDDED_MAX_LARGE_SCANS,
             ...(e.VECTORADMIN_EMBEDDED_MAX_SEARCHES === undefined
               ? {}
-              : { maxSearches: e.VECTORADMIN_EMBEDDED_MAX_SEARCHES }),
+              : { maxConcurrentSearches: e.VECTORADMIN_EMBEDDED_MAX_SEARCHES }),
             index: {
               kind: e.VECTORADMIN_EMBEDDED_INDEX_KIND,
               ivfRqRows: e.VECTORADMIN_EMBEDDED_INDEX_IVF_RQ_ROWS,

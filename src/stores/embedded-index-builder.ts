@@ -52,10 +52,10 @@ function track(child: ChildProcess): void {
 }
 
 /**
- * `processes` admits the store's builder processes. Each holds LanceDB pools of its own and, while
- * it trains, much memory (1.3 GB in one hnsw_sq build at 200,000 points: docs/BENCHMARKS.md,
- * "Inline vs builder process"); many collections can cross their thresholds at once (an ETL run over many
- * tenants, or an upgrade that rebuilds every large index).
+ * `processes` admits the store's builder processes. Each holds LanceDB pools of its own and,
+ * while it trains, much memory (1.3 GB in one hnsw_sq build at 200,000 points:
+ * docs/BENCHMARKS.md, "Inline vs builder process"); many collections can cross their thresholds
+ * at once (an ETL run over many tenants, or an upgrade that rebuilds every large index).
  */
 export function indexBuilder(
   kind: IndexBuilderKind,

@@ -252,7 +252,10 @@ export class CollectionIndexer {
       await this.readVectorIndexStats();
       // Yellow until it is known whether the table needs compacting, and until it is done.
       this.updating = true;
-      this.background('compaction after opening', () => this.compactIfFragmented());
+      // One with unindexed rows is compacted by their update, once writes pause.
+      this.background('compaction after opening', () =>
+        this.compactIfFragmented(() => Promise.resolve(this.pendingRows === 0)),
+      );
     }
     this.afterWrite(rows, 0);
   }
@@ -510,44 +513,35 @@ export class CollectionIndexer {
     await this.afterIndexCommit();
   }
 
-  /**
-   * After a build or rebuild committed, with `updating` set: reads the index's stats and
-   * compacts a fragmented table at once (its index updated too), the status yellow until that
-   * is done, as Qdrant's stays while it optimizes; otherwise schedules what is due.
-   */
-  private async afterIndexCommit(): Promise<void> {
-    let compact = false;
-    try {
+  /** After a build or rebuild committed, with `updating` set. */
+  private afterIndexCommit(): Promise<void> {
+    return this.compactIfFragmented(async () => {
       // Rows written during the build are not in it.
       await this.readVectorIndexStats();
-      compact = !this.closed && (await this.fragmented());
-    } finally {
-      if (!compact) this.updating = false;
-    }
-    if (compact) this.runUpdate();
-    else this.schedule();
+      return true;
+    });
   }
 
   /**
-   * A table opened fully indexed but in small fragments (left by a version that did not compact
-   * after its build) would make every search pay per fragment until its next 1,024 writes. One
-   * with unindexed rows is compacted by their update, once writes pause.
+   * With `updating` set: compacts the table at once (its index updated too) when `wanted` says
+   * so and it is in small fragments, the status yellow until that is done, as Qdrant's stays
+   * while it optimizes; otherwise clears `updating` and schedules what is due. A table indexed
+   * but left in small fragments (a bulk load whose build waited for its end, or a version that
+   * did not compact after its build) makes every search pay per fragment until its next 1,024
+   * writes.
    */
-  private async compactIfFragmented(): Promise<void> {
+  private async compactIfFragmented(wanted: () => Promise<boolean>): Promise<void> {
     let compact = false;
     try {
-      compact = !this.closed && this.pendingRows === 0 && (await this.fragmented());
+      if ((await wanted()) && !this.closed) {
+        const { fragmentStats } = await this.table.stats();
+        compact = fragmentStats.numSmallFragments >= COMPACT_INDEXED_FRAGMENTS;
+      }
     } finally {
       if (!compact) this.updating = false;
     }
     if (compact) this.runUpdate();
     else this.schedule();
-  }
-
-  /** Enough small fragments that an indexed table is compacted at once. */
-  private async fragmented(): Promise<boolean> {
-    const { fragmentStats } = await this.table.stats();
-    return fragmentStats.numSmallFragments >= COMPACT_INDEXED_FRAGMENTS;
   }
 
   /** Failed index work is retried after `buildRetryMs` even if no write comes to schedule it. */
