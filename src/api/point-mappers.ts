@@ -25,8 +25,70 @@ export function pointInputsFromProto(points: readonly pb.Point[]): PointInput[] 
   return points.map((point) => ({
     id: idInputFromProto(point.id),
     vector: vectorFromProto(point.vector, slice),
-    payload: point.payload ?? {},
+    ...payloadFromProto(point),
   }));
+}
+
+/**
+ * As deep as a Struct payload can nest (the root object is level 1) before the protobuf
+ * decoder's recursion limit refuses it: a payload_json stored deeper could not be read back.
+ */
+export const MAX_PAYLOAD_JSON_DEPTH = 32;
+
+/**
+ * Whether JSON text nests objects and arrays past `limit`, by a scan of its bytes that skips
+ * strings. It runs before JSON.parse, which takes seconds over a few MB of open brackets.
+ */
+function nestsDeeperThan(json: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const byte = json[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > limit) return true;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+  }
+  return false;
+}
+
+const [QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] = [
+  0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d,
+];
+
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A wire point's payload: its Struct, or its payload_json parsed (a JSON object, strict UTF-8),
+ * or why it is neither; an empty payload when both are unset.
+ */
+function payloadFromProto(point: pb.Point): Pick<PointInput, 'payload' | 'payloadError'> {
+  const json = point.payloadJson;
+  if (json === undefined) return { payload: point.payload ?? {} };
+  const refuse = (message: string) => ({
+    payload: {},
+    payloadError: { field: 'payload_json', message },
+  });
+  if (point.payload !== undefined) return refuse('set payload or payload_json, not both');
+  if (nestsDeeperThan(json, MAX_PAYLOAD_JSON_DEPTH))
+    return refuse(`nests objects and arrays more than ${MAX_PAYLOAD_JSON_DEPTH} levels deep`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(utf8.decode(json));
+  } catch (err) {
+    return refuse(`is not UTF-8 JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return refuse(`must be a JSON object, not ${jsonKind(parsed)}`);
+  return { payload: parsed as PointInput['payload'] };
 }
 
 /** A wire id before validation. */

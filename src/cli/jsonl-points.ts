@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { wireId, wireVector } from '../client/index.js';
+import { wireId, wirePayloadJson, wireVector } from '../client/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 
 /** One ETL record as a JSONL line: `{"id"|"record_id", "vector", "payload"}`. */
@@ -89,9 +89,13 @@ function toPoint(line: string, options: JsonlReadOptions): pb.Point | string {
   else if (typeof record.id === 'string')
     id = /^\d+$/.test(record.id) ? wireId(BigInt(record.id)) : wireId({ uuid: record.id });
   else return 'needs "id" or "record_id"';
+  const payload = record.payload ?? {};
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    return '"payload" must be a JSON object';
   return {
     id,
     vector: wireVector(Float32Array.from(record.vector), options.encoding),
-    payload: record.payload ?? {},
+    // The fast encoding sends the payload as JSON too; dense keeps the Struct.
+    ...(options.encoding === 'f32le' ? { payloadJson: wirePayloadJson(payload) } : { payload }),
   };
 }

@@ -56,7 +56,8 @@ const FLAG_HELP: Record<string, string> = {
   'with-vectors': "include each point's vector (normalized for cosine collections)",
   'batch-size': 'points per batch (default 256)',
   window: 'batches in flight before waiting for acks (default 8)',
-  encoding: 'f32le (fast) or dense',
+  encoding:
+    'f32le (fast: vectors as float32 bytes, payloads as JSON) or dense (repeated floats and a Struct payload)',
   restart: 'ignore the checkpoint and start from the first line',
   markdown: 'Markdown output',
   sort: 'row order: table (tenant, then table; default), size (largest first) or activity (busiest first)',

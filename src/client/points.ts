@@ -12,6 +12,14 @@ export function wireVector(values: Float32Array, encoding: 'f32le' | 'dense' = '
   };
 }
 
+/**
+ * A payload as `Point.payloadJson`: UTF-8 JSON, the fast path. Encoding a batch with Struct
+ * payloads took about twice the client's CPU (docs/BENCHMARKS.md, "Payloads as JSON").
+ */
+export function wirePayloadJson(payload: Readonly<Record<string, unknown>>): Uint8Array {
+  return Buffer.from(JSON.stringify(payload));
+}
+
 /** A wire id from a number, a UUID, or a source record key. */
 export function wireId(id: number | bigint | { uuid: string } | { recordId: string }): pb.PointId {
   if (typeof id === 'number' || typeof id === 'bigint')

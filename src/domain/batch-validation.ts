@@ -13,6 +13,8 @@ export interface PointInput {
   /** Decoded vector, or why it could not be decoded. */
   readonly vector: Float32Array | { readonly error: string };
   readonly payload: Payload;
+  /** Why the payload could not be decoded (`payload` is then empty), naming the wire field. */
+  readonly payloadError?: { readonly field: string; readonly message: string };
 }
 
 /** Why one point of a batch was refused. */
@@ -60,6 +62,8 @@ export function validateBatch(
       errors.push({ index, field: `${at}.${field}`, message });
     const id = resolveId(tenantId, table, input, `${at}.id`, fail);
     const vector = checkVector(input.vector, vectorSize, fail);
+    if (input.payloadError !== undefined)
+      fail(input.payloadError.field, input.payloadError.message);
     for (const key of Object.keys(input.payload)) {
       // Shared tables keep the owner and original id under these keys (shared-points.ts).
       if (isReservedKey(key))

@@ -322,7 +322,14 @@ describe('cli', () => {
     const table = uniqueTable('bad');
     const file = path.join(dir, 'bad.jsonl');
     const good = (i: number) => JSON.stringify({ id: i, vector: [1, i] });
-    const lines = [good(1), 'not json', good(2), '{"id":3,"vector":[1,2,3]}', '{"vector":[1,1]}'];
+    const lines = [
+      good(1),
+      'not json',
+      good(2),
+      '{"id":3,"vector":[1,2,3]}',
+      '{"vector":[1,1]}',
+      '{"id":6,"vector":[1,6],"payload":["a"]}',
+    ];
     await writeFile(file, `${lines.join('\n')}\n`);
     const result = await cli(['ingest', file, '--table', table, '--size', '2']);
     assert.equal(result.code, 1);
@@ -330,7 +337,8 @@ describe('cli', () => {
     assert.match(stderr, /bad\.jsonl:2: not JSON/);
     assert.match(stderr, /bad\.jsonl:4: "vector" has 3 values; the collection's vectors have 2/);
     assert.match(stderr, /bad\.jsonl:5: needs "id" or "record_id"/);
-    assert.match(result.stdout, /^2 written, 3 rejected; re-running is safe$/m);
+    assert.match(stderr, /bad\.jsonl:6: "payload" must be a JSON object/);
+    assert.match(result.stdout, /^2 written, 4 rejected; re-running is safe$/m);
     assert.equal((await cli(['count', '--table', table])).stdout.trim(), '2');
   });
 

@@ -180,30 +180,61 @@ export interface FuzzPoint {
   readonly tooDeep: boolean;
 }
 
-function fuzzPoint(id: FuzzId, vector: FuzzVector, payload: FuzzPayload): FuzzPoint {
+/** How a point carries its payload: a Struct, JSON, or JSON the service must refuse. */
+export type PayloadForm = 'struct' | 'json' | 'bad json';
+
+/** payload_json text that is not one JSON object, whatever payload was drawn. */
+const BAD_JSON = ['[1]', 'null', '"text"', '{"a":', '', '{"\ud800":1', '{"a":[1,}'];
+
+function fuzzPoint(
+  id: FuzzId,
+  vector: FuzzVector,
+  payload: FuzzPayload,
+  form: PayloadForm = 'struct',
+  pick = 0,
+): FuzzPoint {
+  const ids = id.bad === undefined ? [] : [id.bad];
+  const base = { id: id.id, vector: vector.vector };
+  if (form === 'bad json') {
+    const text = Buffer.from(BAD_JSON[pick % BAD_JSON.length]!);
+    const wire = { ...base, payloadJson: text };
+    return {
+      wire,
+      bad: [...ids, ...(vector.bad ? ['vector'] : []), 'payload_json'],
+      key: id.key,
+      tooDeep: false,
+    };
+  }
+  // As JSON a payload past the Struct's depth is a bad field, not an undecodable message.
+  const jsonTooDeep = form === 'json' && payload.tooDeep;
   return {
-    wire: { id: id.id, vector: vector.vector, payload: payload.payload },
+    wire:
+      form === 'json'
+        ? { ...base, payloadJson: Buffer.from(JSON.stringify(payload.payload)) }
+        : { ...base, payload: payload.payload },
     bad: [
-      ...(id.bad === undefined ? [] : [id.bad]),
+      ...ids,
       ...(vector.bad ? ['vector'] : []),
-      ...Object.keys(payload.payload)
+      ...(jsonTooDeep ? ['payload_json'] : []),
+      ...Object.keys(jsonTooDeep ? {} : payload.payload)
         .filter((k) => k.startsWith('_va_'))
         .map((k) => `payload.${k}`),
       // Measured as the service measures it: JSON of the decoded Struct (NaN and ±Inf are null).
-      ...(Buffer.byteLength(JSON.stringify(payload.payload)) > MAX_PAYLOAD_BYTES
+      ...(!jsonTooDeep && Buffer.byteLength(JSON.stringify(payload.payload)) > MAX_PAYLOAD_BYTES
         ? ['payload']
         : []),
     ],
     key: id.key,
-    tooDeep: payload.tooDeep,
+    tooDeep: form === 'struct' && payload.tooDeep,
   };
 }
 
 /** Any point at all: every part drawn from the whole range above, good or bad. */
 export function anyPointArb(tenantId: string, table: string, dim: number): fc.Arbitrary<FuzzPoint> {
+  const form = fc.constantFrom<PayloadForm>('struct', 'struct', 'json', 'bad json');
   return fc
-    .tuple(idArb(tenantId, table), vectorArb(dim), payloadArb())
-    .map(([id, vector, payload]) => fuzzPoint(id, vector, payload));
+    .tuple(idArb(tenantId, table), vectorArb(dim), payloadArb(), form, fc.nat())
+    .map(([id, vector, payload, how, pick]) => fuzzPoint(id, vector, payload, how, pick));
 }
 
 /** A point the service must accept: a safe id or UUID, a finite vector, a small payload. */

@@ -147,7 +147,7 @@ describe('fuzz points', () => {
     await reportReliability({
       kind: 'input',
       test: 'point batches (ids, vectors, payloads) over Upsert and UpsertStream',
-      what: 'ids past 2^53, non-UUIDs, empty/1025-char record ids, missing ids; NaN/±Inf and arbitrary float32 bit patterns, wrong, zero and 100,000 dimensions, torn f32le bytes; payloads with odd keys, NaN/±Inf/-0, nesting up to 400 levels, up to 4x the size limit; empty and oversized batches',
+      what: 'ids past 2^53, non-UUIDs, empty/1025-char record ids, missing ids; NaN/±Inf and arbitrary float32 bit patterns, wrong, zero and 100,000 dimensions, torn f32le bytes; payloads as a Struct or as payload_json with odd keys, NaN/±Inf/-0, nesting up to 400 levels, up to 4x the size limit, and payload_json that is not one JSON object; empty and oversized batches',
       checked:
         'INVALID_ARGUMENT naming exactly the bad fields (or the undecodable message); Count = ids of accepted batches after every case',
       figures: { ...tally, storedPoints: stored.size },

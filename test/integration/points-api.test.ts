@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { plainId, statusDetails, wireId, wireVector } from '../../src/client/index.js';
+import {
+  plainId,
+  statusDetails,
+  wireId,
+  wirePayloadJson,
+  wireVector,
+} from '../../src/client/index.js';
 import { Distance, type Condition } from '../../src/gen/vectoradmin/v1/vectoradmin.js';
 import { seededRandom, wirePoints } from '../helpers/points.js';
 import {
@@ -98,6 +104,47 @@ describe('points api', () => {
     assert.equal(
       (await api.count({ tenantId: '', table, filter: undefined, exact: true })).count,
       0n,
+    );
+  });
+
+  test('points api - payload_json is stored, filtered and read back as the Struct payload is', async () => {
+    const api = stack.api(tenantKey(tenant));
+    const table = uniqueTable('json_payload');
+    const { points } = wirePoints(seededRandom(7), DIM, 0, 6);
+    // Even ids send their payload as JSON, odd ones as a Struct.
+    const sent = points.map((p, i) =>
+      i % 2 === 0 ? { ...p, payload: undefined, payloadJson: wirePayloadJson(p.payload!) } : p,
+    );
+    const autoCreate = { vectorSize: DIM, distance: Distance.DISTANCE_COSINE, tenancy: 0 };
+    const ack = await api.upsert({ tenantId: '', table, seq: 1n, points: sent, autoCreate });
+    assert.deepEqual([ack.upserted, ack.errors], [6, []]);
+    const ids = sent.map((p) => p.id!);
+    const got = await api.getPoints({ tenantId: '', table, ids, withVectors: false });
+    assert.deepEqual(
+      got.points.map((p) => [plainId(p.id), p.payload]),
+      points.map((p) => [plainId(p.id), p.payload]),
+    );
+    const even = { must: [keyword('parity', 'even')], should: [], mustNot: [] };
+    assert.equal((await api.count({ tenantId: '', table, filter: even, exact: true })).count, 3n);
+
+    const bad = wirePoints(seededRandom(8), DIM, 10, 3).points.map((p) => ({
+      ...p,
+      payload: undefined,
+      payloadJson: wirePayloadJson(p.payload!),
+    }));
+    bad[1] = { ...bad[1]!, payloadJson: Buffer.from('["not", "an object"]') };
+    const err = await api.upsert({ tenantId: '', table, seq: 2n, points: bad, autoCreate }).then(
+      () => assert.fail('expected INVALID_ARGUMENT'),
+      (e: ServiceError) => e,
+    );
+    assert.equal(err.code, status.INVALID_ARGUMENT);
+    assert.deepEqual(statusDetails(err).fieldViolations, [
+      { field: 'points[1].payload_json', message: 'must be a JSON object, not an array' },
+    ]);
+    assert.equal(
+      (await api.count({ tenantId: '', table, filter: undefined, exact: true })).count,
+      6n,
+      'the batch with a bad payload_json wrote none of its points',
     );
   });
 
