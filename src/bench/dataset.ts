@@ -1,4 +1,4 @@
-import { wireId, wireVector } from '../client/index.js';
+import { wireId, wirePayloadJson, wireVector } from '../client/index.js';
 import { recordUuid, type Point } from '../domain/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import { mixSeed, mulberry32, payloadOf, recordIdOf } from './payloads.js';
@@ -75,12 +75,16 @@ export class SyntheticTable {
     return recordUuid(this.tenantId, this.table, this.recordId(index));
   }
 
-  /** A wire point, as an ETL sends it (record_id key). */
+  /**
+   * A wire point as an ETL sends it (record_id key). f32le sends the payload as JSON too (both
+   * fast paths), dense sends it as a Struct.
+   */
   wirePoint(index: number, encoding: Encoding): pb.Point {
+    const payload = payloadOf(this.table, index, this.seed);
     return {
       id: wireId({ recordId: this.recordId(index) }),
       vector: wireVector(this.vector(index), encoding),
-      payload: payloadOf(this.table, index, this.seed),
+      ...(encoding === 'f32le' ? { payloadJson: wirePayloadJson(payload) } : { payload }),
     };
   }
 

@@ -14,7 +14,6 @@
 //
 //   node --import tsx test/perf/service-search.ts DATA_DIR TENANT TABLE [queries=100]
 //   (VECTORADMIN_PERF_SETTINGS='A|B' runs a subset; the default is A, B, C and S)
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { LatencyRecorder } from '../../src/bench/latency.js';
 import { connect, vectorAdminApi, wireVector } from '../../src/client/index.js';
@@ -26,6 +25,7 @@ import { embeddedStoreOptions } from '../../src/main-server.js';
 import { createEmbeddedVectorStore } from '../../src/stores/embedded-vector-store.js';
 import { ServiceProcess, freePort, processMemoryBytes } from '../helpers/fault-service-process.js';
 import { loadAverage } from '../helpers/load-average.js';
+import { processCpuSeconds } from '../helpers/process-cpu.js';
 import { randomVector, seededRandom } from '../helpers/points.js';
 
 const [dataDir, tenantId, table, queriesArg = '100'] = process.argv.slice(2);
@@ -180,13 +180,6 @@ async function storeAlone(seed: number): Promise<Measured> {
   } finally {
     await store.close();
   }
-}
-
-/** User plus system CPU time of a process, its threads included, in seconds. */
-async function processCpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const chosen = process.env['VECTORADMIN_PERF_SETTINGS']?.split('|') ?? ['A', 'B', 'C', 'S'];

@@ -1,0 +1,143 @@
+// What sending payloads as JSON (`payload_json`) saves over a google.protobuf.Struct, side by
+// side in one run, on the bench's own rows (1,536-d vectors as f32le, its work_items payloads
+// of ~500 bytes as JSON):
+//  1. the codec alone, in this process: a client encoding batches of 1,024 points, and the
+//     service decoding them into the points it validates (CPU µs per point);
+//  2. end to end: the service in its own process (embedded store, events off, no vector index
+//     so no build competes) takes `points` new ids per run over UpsertStream (batches of 1,024,
+//     window 8), its payloads as Struct or as JSON, in the order S J J S: vectors/s, and CPU
+//     per point of this client (which also makes the rows) and of the service.
+//
+//   node --import tsx test/perf/payload-encoding.ts [points=100000] [codecPoints=20000]
+import { rm } from 'node:fs/promises';
+import { pointInputsFromProto } from '../../src/api/point-mappers.js';
+import { SyntheticTable } from '../../src/bench/dataset.js';
+import { payloadOf } from '../../src/bench/payloads.js';
+import {
+  connect,
+  streamUpserts,
+  wireId,
+  wirePayloadJson,
+  wireVector,
+  type StreamBatch,
+} from '../../src/client/index.js';
+import { SERVICE_PROCESS_ENV } from '../../src/config/child-env.js';
+import { UpsertRequest, type Point } from '../../src/gen/vectoradmin/v1/vectoradmin.js';
+import { ServiceProcess, freePort, serviceDataDir } from '../helpers/fault-service-process.js';
+import { loadAverage } from '../helpers/load-average.js';
+import { processCpuSeconds } from '../helpers/process-cpu.js';
+
+const [pointCount = 100_000, codecPoints = 20_000] = process.argv.slice(2).map(Number);
+const DIM = 1536;
+const BATCH = 1024;
+const WINDOW = 8;
+type Form = 'struct' | 'json';
+const FORMS: readonly Form[] = ['struct', 'json', 'json', 'struct'];
+
+function points(table: SyntheticTable, from: number, to: number, form: Form): Point[] {
+  const out: Point[] = [];
+  for (let i = from; i < to; i++) {
+    const payload = payloadOf(table.table, i, table.seed);
+    out.push({
+      id: wireId(i),
+      vector: wireVector(table.vector(i)),
+      ...(form === 'json' ? { payloadJson: wirePayloadJson(payload) } : { payload }),
+    });
+  }
+  return out;
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
+/** CPU µs per point to encode a batch as the client sends it and to decode it as the service. */
+function codec(form: Form, count = codecPoints): [number, number] {
+  const table = new SyntheticTable('acme', 'work_items', DIM, count, 11);
+  const batches: Point[][] = [];
+  for (let from = 0; from < count; from += BATCH)
+    batches.push(points(table, from, Math.min(count, from + BATCH), form));
+  let started = process.cpuUsage();
+  const wire = batches.map((batch, seq) =>
+    UpsertRequest.encode({ tenantId: 'acme', table: 'work_items', seq: BigInt(seq), points: batch })
+      .finish()
+      .slice(),
+  );
+  const encodeMs = cpuMs(started);
+  started = process.cpuUsage();
+  for (const bytes of wire) pointInputsFromProto(UpsertRequest.decode(bytes).points);
+  const decodeMs = cpuMs(started);
+  return [(encodeMs * 1000) / count, (decodeMs * 1000) / count];
+}
+
+async function endToEnd(service: ServiceProcess, run: number, form: Form): Promise<string[]> {
+  const table = new SyntheticTable('acme', `run_${run}_${form}`, DIM, pointCount, 11 + run);
+  const connection = connect({ address: service.address });
+  try {
+    function* batches(): Generator<StreamBatch> {
+      for (let from = 0; from < pointCount; from += BATCH) {
+        const to = Math.min(pointCount, from + BATCH);
+        const batch = {
+          tenantId: 'acme',
+          table: table.table,
+          points: points(table, from, to, form),
+        };
+        yield from === 0
+          ? { ...batch, autoCreate: { vectorSize: DIM, distance: 0, tenancy: 0 } }
+          : batch;
+      }
+    }
+    const client = process.cpuUsage();
+    const server = await processCpuSeconds(service.pid!);
+    const started = performance.now();
+    const result = await streamUpserts(connection, batches(), { window: WINDOW });
+    const seconds = (performance.now() - started) / 1000;
+    if (result.rejected.length > 0) throw new Error(`batch refused: ${result.rejected[0]!.seq}`);
+    const perPoint = (ms: number) => ((ms * 1000) / pointCount).toFixed(0);
+    return [
+      (pointCount / seconds).toFixed(0),
+      perPoint(cpuMs(client)),
+      perPoint(((await processCpuSeconds(service.pid!)) - server) * 1000),
+    ];
+  } finally {
+    connection.close();
+  }
+}
+
+// Compiled and warm before the first measured form, which would otherwise pay for both.
+for (const form of FORMS.slice(0, 2)) codec(form, 2 * BATCH);
+console.log(`codec: ${codecPoints} rows of the bench's work_items table; load ${loadAverage()}`);
+console.log('| payload | encode µs/point (client) | decode µs/point (service) |');
+console.log('| --- | ---: | ---: |');
+for (const form of FORMS) {
+  const [encode, decode] = codec(form);
+  console.log(`| ${form} | ${encode.toFixed(1)} | ${decode.toFixed(1)} |`);
+}
+
+const dataDir = await serviceDataDir('vectoradmin-payload-');
+try {
+  await using service = await ServiceProcess.start({
+    port: await freePort(),
+    dataDir,
+    env: {
+      ...SERVICE_PROCESS_ENV,
+      VECTORADMIN_EVENTS: 'off',
+      VECTORADMIN_EMBEDDED_INDEX_THRESHOLD: String(pointCount * FORMS.length + 1),
+    },
+  });
+  console.log(
+    `\nend to end: ${pointCount} × ${DIM} new ids per run (batches of ${BATCH}, window ${WINDOW}); load ${loadAverage()}`,
+  );
+  console.log('| payload | run | vectors/s | client CPU µs/point | service CPU µs/point |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const [run, form] of FORMS.entries()) {
+    const figures = await endToEnd(service, run, form);
+    console.log(
+      `| ${form} | ${FORMS.slice(0, run + 1).filter((f) => f === form).length} | ${figures.join(' | ')} |`,
+    );
+  }
+  console.log(`load after: ${loadAverage()}`);
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
