@@ -40,6 +40,9 @@ export const MAX_PAYLOAD_JSON_DEPTH = 32;
  * strings. It runs before JSON.parse, which takes seconds over a few MB of open brackets.
  */
 function nestsDeeperThan(json: Uint8Array, limit: number): boolean {
+  // Text that opens no more than `limit` objects and arrays cannot nest deeper: two native
+  // searches settle a typical payload, where the scan below costs as much as JSON.parse.
+  if (openings(json, limit) <= limit) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < json.length; i++) {
@@ -53,6 +56,16 @@ function nestsDeeperThan(json: Uint8Array, limit: number): boolean {
     } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
   }
   return false;
+}
+
+/** How many `{` and `[` bytes `json` holds, counting no further than `limit + 1`. */
+function openings(json: Uint8Array, limit: number): number {
+  let count = 0;
+  for (const byte of [OPEN_BRACE, OPEN_BRACKET]) {
+    for (let at = json.indexOf(byte); at !== -1 && count <= limit; at = json.indexOf(byte, at + 1))
+      count++;
+  }
+  return count;
 }
 
 const [QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] = [

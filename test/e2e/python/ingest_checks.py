@@ -1,10 +1,12 @@
 """Issue 3 from Python: stream vectors through UpsertStream and check them against numpy."""
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from google.protobuf import struct_pb2
 
 from session import Session
 
@@ -36,6 +38,15 @@ def encode(pb: Any, row: np.ndarray, encoding: str) -> Any:
     return pb.Vector(dense=pb.DenseVector(values=row.tolist()))
 
 
+def payload(pb: Any, row: dict[str, Any], encoding: str) -> dict[str, Any]:
+    """Point fields for a payload: JSON bytes with the fast f32le vectors, else a Struct."""
+    if encoding == "f32le":
+        return {"payload_json": json.dumps(row).encode()}
+    struct = struct_pb2.Struct()
+    struct.update(row)
+    return {"payload": struct}
+
+
 def ingest(s: Session, plan: IngestPlan) -> dict[str, Any]:
     """Streams the plan (with one bad batch in the middle), checks acks, Count and Search,
     re-sends the good batches and checks nothing changed. Returns figures and facts."""
@@ -52,7 +63,11 @@ def ingest(s: Session, plan: IngestPlan) -> dict[str, Any]:
     good = []
     for start in range(0, plan.vectors, plan.batch):
         points = [
-            pb.Point(id=pb.PointId(num=int(ids[i])), vector=encode(pb, vectors[i], plan.encoding))
+            pb.Point(
+                id=pb.PointId(num=int(ids[i])),
+                vector=encode(pb, vectors[i], plan.encoding),
+                **payload(pb, {"row": int(ids[i])}, plan.encoding),
+            )
             for i in range(start, min(start + plan.batch, plan.vectors))
         ]
         good.append(pb.UpsertRequest(table=plan.table, points=points))
@@ -74,6 +89,15 @@ def ingest(s: Session, plan: IngestPlan) -> dict[str, Any]:
     get = s.expect_code("get_collection", "GetCollection", get_request, "OK")
     points_count = None if get is None else get.points_count
     s.check(points_count == unique, f"{plan.encoding}: points_count {points_count}")
+
+    sample = [0, 1, unique - 1]
+    get_points = pb.GetPointsRequest(table=plan.table, ids=[pb.PointId(num=n) for n in sample])
+    got = s.expect_code("get_points", "GetPoints", get_points, "OK")
+    payloads = [] if got is None else [dict(p.payload) for p in got.points]
+    s.check(
+        payloads == [{"row": float(n)} for n in sample],
+        f"{plan.encoding}: payloads read back {payloads}",
+    )
 
     queries = rng.standard_normal((plan.queries, plan.dim), dtype=np.float32)
     final = np.empty((unique, plan.dim), dtype=np.float32)
