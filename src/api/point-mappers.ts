@@ -72,6 +72,24 @@ const [QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] =
   0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d,
 ];
 
+/**
+ * A `__proto__` key is dropped at any depth, as the Struct decoder drops it (it assigns keys
+ * into plain objects), so both forms store the same payload; kept, it would be stored and
+ * filtered on but never shown, and a reader assigning keys would take it for a prototype.
+ */
+function dropProtoKeys(key: string, value: unknown): unknown {
+  return key === '__proto__' ? undefined : value;
+}
+
+// Only text holding "proto", or an escape that could spell it, can name the key: the reviver
+// that drops it makes JSON.parse several times slower, so other payloads skip it.
+const PROTO = Buffer.from('proto');
+const ESCAPE = Buffer.from('\\u');
+function mayNameProto(json: Uint8Array): boolean {
+  const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength);
+  return bytes.includes(PROTO) || bytes.includes(ESCAPE);
+}
+
 function jsonKind(value: unknown): string {
   if (value === null) return 'null';
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
@@ -95,7 +113,8 @@ function payloadFromProto(point: pb.Point): Pick<PointInput, 'payload' | 'payloa
     return refuse(`nests objects and arrays more than ${MAX_PAYLOAD_JSON_DEPTH} levels deep`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(json));
+    const text = utf8.decode(json);
+    parsed = mayNameProto(json) ? JSON.parse(text, dropProtoKeys) : JSON.parse(text);
   } catch (err) {
     return refuse(`is not UTF-8 JSON: ${(err as Error).message}`);
   }

@@ -44,6 +44,7 @@ export interface StepLog {
 const PROBE_CALLER: Caller = { principal: { kind: 'admin' } };
 /** Searches per run, spread over the points written. */
 const QUERIES = 10;
+const PROBE_PAYLOAD = Buffer.from(JSON.stringify({ probe: true }));
 /** The probe's record ids: its searches expect the queried point's own id back first. */
 const recordId = (index: number): string => `probe-${index}`;
 
@@ -86,7 +87,8 @@ export async function runProbeScenario(
       const points = vectors.slice(from, from + plan.batchPoints).map((vector, i) => ({
         id: { kind: { $case: 'recordId' as const, value: recordId(from + i) } },
         vector: f32le(vector),
-        payload: { probe: true },
+        // As ETL jobs send points: both fast paths.
+        payloadJson: PROBE_PAYLOAD,
       }));
       const ack = await call(ops.upsert, { ...target, seq: BigInt(batches), points });
       stored += ack.upserted;

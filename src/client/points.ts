@@ -13,8 +13,8 @@ export function wireVector(values: Float32Array, encoding: 'f32le' | 'dense' = '
 }
 
 /**
- * A payload as `Point.payloadJson`: UTF-8 JSON, the fast path. Putting a batch with Struct
- * payloads on the wire took 1.3-2x the CPU (docs/BENCHMARKS.md, "Payloads as JSON").
+ * A payload as `Point.payloadJson`: UTF-8 JSON, the fast path. Encoding a batch with Struct
+ * payloads took 1.4-1.8x the encode CPU (docs/BENCHMARKS.md, "Payloads as JSON").
  */
 export function wirePayloadJson(payload: Readonly<Record<string, unknown>>): Uint8Array {
   return Buffer.from(JSON.stringify(payload));

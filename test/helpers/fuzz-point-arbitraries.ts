@@ -184,7 +184,11 @@ export interface FuzzPoint {
 export type PayloadForm = 'struct' | 'json' | 'bad json';
 
 /** payload_json text that is not one JSON object, whatever payload was drawn. */
-const BAD_JSON = ['[1]', 'null', '"text"', '{"a":', '', '{"\ud800":1', '{"a":[1,}'];
+const BAD_JSON: readonly Uint8Array[] = [
+  ...['[1]', 'null', '"text"', '{"a":', '', '{"a":[1,}'].map((text) => Buffer.from(text)),
+  // {"<0xff>":1}: not UTF-8.
+  Uint8Array.of(0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d),
+];
 
 function fuzzPoint(
   id: FuzzId,
@@ -196,7 +200,7 @@ function fuzzPoint(
   const ids = id.bad === undefined ? [] : [id.bad];
   const base = { id: id.id, vector: vector.vector };
   if (form === 'bad json') {
-    const text = Buffer.from(BAD_JSON[pick % BAD_JSON.length]!);
+    const text = BAD_JSON[pick % BAD_JSON.length]!;
     const wire = { ...base, payloadJson: text };
     return {
       wire,

@@ -147,7 +147,8 @@ test('a point with both payload and payload_json is refused rather than one sile
 
 test('payload_json nests as deep as a Struct payload can, and past that is refused before parsing', () => {
   const nested = (levels: number) => {
-    let value: Record<string, unknown> = { leaf: '{[ not counted inside a string \\" ]}' };
+    // Brackets inside a string do not nest, before or after an escaped quote.
+    let value: Record<string, unknown> = { leaf: '{[ inside a string \\" {[{[ ]}' };
     for (let i = 1; i < levels; i++) value = { [`d${i}`]: value };
     return value;
   };
@@ -167,4 +168,25 @@ test('payload_json nests as deep as a Struct payload can, and past that is refus
   // Megabytes of open brackets are refused by the scan, not handed to JSON.parse.
   const brackets = Buffer.from(`{"a":${'['.repeat(4_000_000)}`);
   assert.match(input(brackets)?.payloadError?.message ?? '', /more than 32 levels deep/);
+});
+
+test('payload_json drops __proto__ keys at any depth, as the Struct decoder does', () => {
+  const text = '{"a":1,"__proto__":{"x":1},"n":{"\\u005f_proto__":2,"b":[{"__proto__":3,"c":4}]}}';
+  const [input] = pointInputsFromProto(
+    decoded([
+      { id: wireId(1), vector: wireVector(Float32Array.of(1)), payloadJson: Buffer.from(text) },
+    ]),
+  );
+  assert.deepEqual(input?.payload, { a: 1, n: { b: [{ c: 4 }] } });
+  assert.equal(Object.getPrototypeOf(input?.payload), Object.prototype);
+  const [asStruct] = pointInputsFromProto(
+    decoded([
+      {
+        id: wireId(1),
+        vector: wireVector(Float32Array.of(1)),
+        payload: JSON.parse(text) as object,
+      },
+    ]),
+  );
+  assert.deepEqual(input?.payload, asStruct?.payload);
 });
