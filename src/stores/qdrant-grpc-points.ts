@@ -68,9 +68,15 @@ export function fromGrpcValue(value: Value): unknown {
   }
 }
 
+/**
+ * A Qdrant payload as the service's. A `__proto__` key is left out, as the service drops it on
+ * the way in: assigned here it would replace the object's prototype, whose keys (a reserved
+ * record id, say) would then read as the point's own.
+ */
 export function fromGrpcPayload(fields: Readonly<Record<string, Value>>): Payload {
   const payload: Payload = {};
-  for (const [key, value] of Object.entries(fields)) payload[key] = fromGrpcValue(value);
+  for (const [key, value] of Object.entries(fields))
+    if (key !== '__proto__') payload[key] = fromGrpcValue(value);
   return payload;
 }
 

@@ -6,12 +6,12 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import {
   PointStructSchema,
   UpsertPointsSchema,
+  ValueSchema,
   WriteOrderingType,
-  type ValueSchema,
 } from '@qdrant/js-client-grpc';
 import type { Point } from '../../src/domain/types.js';
 import { encodeGrpcPoint, writeRepeatedPoints } from '../../src/stores/qdrant-grpc-point-bytes.js';
-import { upsertRequest } from '../../src/stores/qdrant-grpc-points.js';
+import { fromGrpcPayload, upsertRequest } from '../../src/stores/qdrant-grpc-points.js';
 
 type ValueInit = MessageInitShape<typeof ValueSchema>;
 
@@ -101,4 +101,25 @@ test('qdrant grpc point bytes - an upsert decodes to the message protobuf-es wri
     expected.finish().subarray(1),
     'the points field byte for byte as protobuf-es writes it, less the first tag',
   );
+});
+
+test('a __proto__ key read back from Qdrant is left out, not taken for a prototype', () => {
+  const fields = Object.fromEntries([
+    ['n', create(ValueSchema, { kind: { case: 'integerValue', value: 1n } })],
+    [
+      '__proto__',
+      create(ValueSchema, {
+        kind: {
+          case: 'structValue',
+          value: {
+            fields: { _va_record_id: { kind: { case: 'stringValue', value: 'forged' } } },
+          },
+        },
+      }),
+    ],
+  ]);
+  const payload = fromGrpcPayload(fields);
+  assert.equal(payload['_va_record_id'], undefined);
+  assert.equal(Object.getPrototypeOf(payload), Object.prototype);
+  assert.deepEqual(payload, { n: 1 });
 });
