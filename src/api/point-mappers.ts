@@ -35,13 +35,18 @@ export function pointInputsFromProto(points: readonly pb.Point[]): PointInput[] 
  */
 export const MAX_PAYLOAD_JSON_DEPTH = 32;
 
+const [QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] = [
+  0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d,
+];
+const OPENERS = [OPEN_BRACE, OPEN_BRACKET] as const;
+
 /**
  * Whether JSON text nests objects and arrays past `limit`, by a scan of its bytes that skips
  * strings. It runs before JSON.parse, which takes seconds over a few MB of open brackets.
  */
 function nestsDeeperThan(json: Uint8Array, limit: number): boolean {
   // Text that opens no more than `limit` objects and arrays cannot nest deeper: two native
-  // searches settle a typical payload, where the scan below costs as much as JSON.parse.
+  // searches settle a typical payload, where the scan below cost nearly what JSON.parse does.
   if (openings(json, limit) <= limit) return false;
   let depth = 0;
   let inString = false;
@@ -61,16 +66,12 @@ function nestsDeeperThan(json: Uint8Array, limit: number): boolean {
 /** How many `{` and `[` bytes `json` holds, counting no further than `limit + 1`. */
 function openings(json: Uint8Array, limit: number): number {
   let count = 0;
-  for (const byte of [OPEN_BRACE, OPEN_BRACKET]) {
+  for (const byte of OPENERS) {
     for (let at = json.indexOf(byte); at !== -1 && count <= limit; at = json.indexOf(byte, at + 1))
       count++;
   }
   return count;
 }
-
-const [QUOTE, BACKSLASH, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET] = [
-  0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d,
-];
 
 /**
  * A `__proto__` key is dropped at any depth, as the Struct decoder drops it (it assigns keys
@@ -82,12 +83,13 @@ function dropProtoKeys(key: string, value: unknown): unknown {
 }
 
 // Only text holding "proto", or an escape that could spell it, can name the key: the reviver
-// that drops it makes JSON.parse several times slower, so other payloads skip it.
-const PROTO = Buffer.from('proto');
-const ESCAPE = Buffer.from('\\u');
-function mayNameProto(json: Uint8Array): boolean {
-  const bytes = Buffer.from(json.buffer, json.byteOffset, json.byteLength);
-  return bytes.includes(PROTO) || bytes.includes(ESCAPE);
+// that drops it made JSON.parse of the bench's payloads 3.5x slower (7.2 against 2.0 µs).
+function mayNameProto(text: string): boolean {
+  return text.includes('proto') || text.includes('\\u');
+}
+
+function refuse(message: string): Pick<PointInput, 'payload' | 'payloadError'> {
+  return { payload: {}, payloadError: { field: 'payload_json', message } };
 }
 
 function jsonKind(value: unknown): string {
@@ -104,17 +106,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 function payloadFromProto(point: pb.Point): Pick<PointInput, 'payload' | 'payloadError'> {
   const json = point.payloadJson;
   if (json === undefined) return { payload: point.payload ?? {} };
-  const refuse = (message: string) => ({
-    payload: {},
-    payloadError: { field: 'payload_json', message },
-  });
   if (point.payload !== undefined) return refuse('set payload or payload_json, not both');
   if (nestsDeeperThan(json, MAX_PAYLOAD_JSON_DEPTH))
     return refuse(`nests objects and arrays more than ${MAX_PAYLOAD_JSON_DEPTH} levels deep`);
   let parsed: unknown;
   try {
     const text = utf8.decode(json);
-    parsed = mayNameProto(json) ? JSON.parse(text, dropProtoKeys) : JSON.parse(text);
+    parsed = mayNameProto(text) ? JSON.parse(text, dropProtoKeys) : JSON.parse(text);
   } catch (err) {
     return refuse(`is not UTF-8 JSON: ${(err as Error).message}`);
   }

@@ -1,4 +1,4 @@
-import { wireId, wirePayloadJson, wireVector } from '../client/index.js';
+import { wireId, wirePayload, wireVector } from '../client/index.js';
 import { recordUuid, type Point } from '../domain/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 import { mixSeed, mulberry32, payloadOf, recordIdOf } from './payloads.js';
@@ -80,11 +80,10 @@ export class SyntheticTable {
    * fast paths), dense sends it as a Struct.
    */
   wirePoint(index: number, encoding: Encoding): pb.Point {
-    const payload = payloadOf(this.table, index, this.seed);
     return {
       id: wireId({ recordId: this.recordId(index) }),
       vector: wireVector(this.vector(index), encoding),
-      ...(encoding === 'f32le' ? { payloadJson: wirePayloadJson(payload) } : { payload }),
+      ...wirePayload(payloadOf(this.table, index, this.seed), encoding),
     };
   }
 

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { wireId, wirePayloadJson, wireVector } from '../client/index.js';
+import { wireId, wirePayload, wireVector } from '../client/index.js';
 import type * as pb from '../gen/vectoradmin/v1/vectoradmin.js';
 
 /** One ETL record as a JSONL line: `{"id"|"record_id", "vector", "payload"}`. */
@@ -95,7 +95,6 @@ function toPoint(line: string, options: JsonlReadOptions): pb.Point | string {
   return {
     id,
     vector: wireVector(Float32Array.from(record.vector), options.encoding),
-    // The fast encoding sends the payload as JSON too; dense keeps the Struct.
-    ...(options.encoding === 'f32le' ? { payloadJson: wirePayloadJson(payload) } : { payload }),
+    ...wirePayload(payload, options.encoding),
   };
 }

@@ -6,6 +6,6 @@ export { streamUpserts } from './upsert-streamer.js';
 export type { StreamBatch, StreamOptions, StreamResult } from './upsert-streamer.js';
 export { DEFAULT_RETRY, isRetryable } from './retry.js';
 export type { RetryPolicy } from './retry.js';
-export { plainId, wireId, wirePayloadJson, wireVector } from './points.js';
+export { plainId, wireId, wirePayload, wirePayloadJson, wireVector } from './points.js';
 export { statusDetails } from './status-details.js';
 export type { StatusDetails } from './status-details.js';

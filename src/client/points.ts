@@ -20,6 +20,14 @@ export function wirePayloadJson(payload: Readonly<Record<string, unknown>>): Uin
   return Buffer.from(JSON.stringify(payload));
 }
 
+/** A wire payload in the form that goes with a vector encoding: f32le's fast path is JSON. */
+export function wirePayload(
+  payload: Readonly<Record<string, unknown>>,
+  encoding: 'f32le' | 'dense' = 'f32le',
+): Pick<pb.Point, 'payload' | 'payloadJson'> {
+  return encoding === 'f32le' ? { payloadJson: wirePayloadJson(payload) } : { payload };
+}
+
 /** A wire id from a number, a UUID, or a source record key. */
 export function wireId(id: number | bigint | { uuid: string } | { recordId: string }): pb.PointId {
   if (typeof id === 'number' || typeof id === 'bigint')

@@ -197,36 +197,30 @@ function fuzzPoint(
   form: PayloadForm = 'struct',
   pick = 0,
 ): FuzzPoint {
-  const ids = id.bad === undefined ? [] : [id.bad];
-  const base = { id: id.id, vector: vector.vector };
-  if (form === 'bad json') {
-    const text = BAD_JSON[pick % BAD_JSON.length]!;
-    const wire = { ...base, payloadJson: text };
-    return {
-      wire,
-      bad: [...ids, ...(vector.bad ? ['vector'] : []), 'payload_json'],
-      key: id.key,
-      tooDeep: false,
-    };
-  }
-  // As JSON a payload past the Struct's depth is a bad field, not an undecodable message.
-  const jsonTooDeep = form === 'json' && payload.tooDeep;
+  const onWire =
+    form === 'struct'
+      ? { payload: payload.payload }
+      : {
+          payloadJson:
+            form === 'json'
+              ? Buffer.from(JSON.stringify(payload.payload))
+              : BAD_JSON[pick % BAD_JSON.length]!,
+        };
+  // As JSON a payload past the Struct's depth is a bad field, not an undecodable message; a
+  // refused payload_json leaves nothing of the payload to check.
+  const jsonRefused = form === 'bad json' || (form === 'json' && payload.tooDeep);
+  const kept = jsonRefused ? {} : payload.payload;
   return {
-    wire:
-      form === 'json'
-        ? { ...base, payloadJson: Buffer.from(JSON.stringify(payload.payload)) }
-        : { ...base, payload: payload.payload },
+    wire: { id: id.id, vector: vector.vector, ...onWire },
     bad: [
-      ...ids,
+      ...(id.bad === undefined ? [] : [id.bad]),
       ...(vector.bad ? ['vector'] : []),
-      ...(jsonTooDeep ? ['payload_json'] : []),
-      ...Object.keys(jsonTooDeep ? {} : payload.payload)
+      ...(jsonRefused ? ['payload_json'] : []),
+      ...Object.keys(kept)
         .filter((k) => k.startsWith('_va_'))
         .map((k) => `payload.${k}`),
       // Measured as the service measures it: JSON of the decoded Struct (NaN and ±Inf are null).
-      ...(!jsonTooDeep && Buffer.byteLength(JSON.stringify(payload.payload)) > MAX_PAYLOAD_BYTES
-        ? ['payload']
-        : []),
+      ...(Buffer.byteLength(JSON.stringify(kept)) > MAX_PAYLOAD_BYTES ? ['payload'] : []),
     ],
     key: id.key,
     tooDeep: form === 'struct' && payload.tooDeep,
