@@ -16,42 +16,8 @@ import type { CliCommand } from './args.js';
 import { clientOptions } from './client-options.js';
 import { toJson } from './format.js';
 import { defaultSegmentVectors } from '../bench/segments.js';
+import { BENCH_OPTIONS } from './bench-options.js';
 
-/** The command's flags (also what its --help lists). */
-export const BENCH_OPTIONS = {
-  address: { type: 'string' },
-  key: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  quick: { type: 'boolean', default: false },
-  full: { type: 'boolean', default: false },
-  vectors: { type: 'string' },
-  'variant-vectors': { type: 'string' },
-  dims: { type: 'string' },
-  'batch-size': { type: 'string' },
-  'batch-sizes': { type: 'string' },
-  encodings: { type: 'string' },
-  window: { type: 'string' },
-  tenants: { type: 'string' },
-  tables: { type: 'string' },
-  'collection-concurrency': { type: 'string' },
-  concurrency: { type: 'string' },
-  'search-seconds': { type: 'string' },
-  'recall-queries': { type: 'string' },
-  'warmup-queries': { type: 'string' },
-  'index-wait-seconds': { type: 'string' },
-  'segment-vectors': { type: 'string' },
-  streams: { type: 'string' },
-  'concurrent-vectors': { type: 'string' },
-  'search-workers': { type: 'string' },
-  'consumer-wait-seconds': { type: 'string' },
-  seed: { type: 'string' },
-  out: { type: 'string' },
-  'work-dir': { type: 'string' },
-  'keep-data': { type: 'boolean', default: false },
-  'use-nats': { type: 'boolean', default: false },
-  'nats-server-bin': { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
 const OPTIONS = BENCH_OPTIONS;
 
 /** `vector-admin bench --help`. */

@@ -2,45 +2,36 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import { CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { consumeMain } from '../main-consumer.js';
-import { serveMain } from '../main-server.js';
 import { statusDetails } from '../client/index.js';
 import { UsageError, type CliCommand } from './args.js';
-import { adminCommand } from './admin-command.js';
 import { callErrorText } from './call-error.js';
-import { collectionsCommand } from './collections-command.js';
-import { ingestCommand } from './ingest-command.js';
 import { JsonlError } from './jsonl-points.js';
-import { pointsCommand } from './points-command.js';
-import { probeCommand } from './probe-command.js';
 import { buildProgram, type RunnerKind } from './program.js';
-import { countCommand, searchCommand } from './query-commands.js';
-import { summaryCommand } from './summary-command.js';
-import { tablesCommand, tenantsCommand } from './tenants-command.js';
-import { StartError, startCommand } from '../supervisor/index.js';
-import { benchCommand } from './bench-command.js';
+import { StartError } from '../supervisor/start-command.js';
 
-const COMMANDS: Record<Exclude<RunnerKind, 'serve' | 'consume'>, CliCommand> = {
-  collections: collectionsCommand,
-  admin: adminCommand,
-  tenants: tenantsCommand,
-  tables: tablesCommand,
-  points: pointsCommand,
-  ingest: ingestCommand,
-  search: searchCommand,
-  count: countCommand,
-  start: startCommand,
-  summary: summaryCommand,
-  bench: benchCommand,
-  probe: probeCommand,
+// Loaded when run: the server, the consumer and the bench take about a second to load, which
+// --help and every client command would otherwise pay.
+const COMMANDS: Record<Exclude<RunnerKind, 'serve' | 'consume'>, () => Promise<CliCommand>> = {
+  collections: async () => (await import('./collections-command.js')).collectionsCommand,
+  admin: async () => (await import('./admin-command.js')).adminCommand,
+  tenants: async () => (await import('./tenants-command.js')).tenantsCommand,
+  tables: async () => (await import('./tenants-command.js')).tablesCommand,
+  points: async () => (await import('./points-command.js')).pointsCommand,
+  ingest: async () => (await import('./ingest-command.js')).ingestCommand,
+  search: async () => (await import('./query-commands.js')).searchCommand,
+  count: async () => (await import('./query-commands.js')).countCommand,
+  start: async () => (await import('../supervisor/start-command.js')).startCommand,
+  summary: async () => (await import('./summary-command.js')).summaryCommand,
+  bench: async () => (await import('./bench-command.js')).benchCommand,
+  probe: async () => (await import('./probe-command.js')).probeCommand,
 };
 
 /** Runs one CLI command; exit codes: 0 ok, 1 failed call, 2 bad usage or configuration. */
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram(argv, async (kind, rest) => {
-    if (kind === 'serve') return serveMain();
-    if (kind === 'consume') return consumeMain(rest);
-    await runCommand(COMMANDS[kind], rest);
+    if (kind === 'serve') return (await import('../main-server.js')).serveMain();
+    if (kind === 'consume') return (await import('../main-consumer.js')).consumeMain(rest);
+    await runCommand(await COMMANDS[kind](), rest);
   });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { envSchema } from '../config/index.js';
-import { BENCH_OPTIONS } from './bench-command.js';
+import { BENCH_OPTIONS } from './bench-options.js';
 import type { Options } from './args.js';
 import { ADMIN_COLLECTIONS_OPTIONS } from './admin-command.js';
 import { COLLECTION_OPTIONS } from './collections-command.js';

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import {
@@ -11,9 +10,11 @@ import {
   uniqueTable,
   type TestStack,
 } from '../helpers/vector-admin-stack.js';
+import { BUILT_CLI, builtCli } from '../helpers/built-output.js';
 
 const run = promisify(execFile);
-const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
+// The built CLI, what `npm start` and the bin run: it starts in a fraction of tsx's time.
+const CLI = BUILT_CLI;
 
 interface AnalysisJson {
   collections: {
@@ -39,7 +40,7 @@ describe('cli admin', () => {
     try {
       const { stdout } = await run(
         process.execPath,
-        ['--import', 'tsx', CLI, ...args, '--address', stack.address, '--key', key],
+        [CLI, ...args, '--address', stack.address, '--key', key],
         { env: { ...process.env, VECTORADMIN_EVENTS: 'off' } },
       );
       return { code: 0, stdout, stderr: '' };
@@ -49,6 +50,7 @@ describe('cli admin', () => {
     }
   };
   before(async () => {
+    await builtCli();
     stack = await startTestStack({ tenants: [acme, beta] });
     const admin = stack.api();
     const config = { vectorSize: 2, distance: 3, tenancy: 0 };

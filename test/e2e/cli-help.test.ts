@@ -7,16 +7,16 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { connect } from 'nats';
+import { BUILT_CLI, builtCli } from '../helpers/built-output.js';
 import { NatsServer } from '../helpers/nats-server.js';
 
 // Issue 13, item 2: --help prints and does nothing else; mistakes name the nearest valid word.
 // Runs the built CLI, what `npm start` and the image run.
 
 const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BUILT_CLI = path.join(ROOT, 'dist/cli/main.js');
 
-describe('cli help', () => {
+// Each test runs its own CLI processes and writes nothing, so they run side by side.
+describe('cli help', { concurrency: 4 }, () => {
   let nats: NatsServer;
   let dataDir: string;
   const cli = async (args: string[]) => {
@@ -33,7 +33,7 @@ describe('cli help', () => {
     }
   };
   before(async () => {
-    await run('npm', ['run', 'build'], { cwd: ROOT, timeout: 300_000 });
+    await builtCli();
     nats = await NatsServer.start();
     dataDir = await mkdtemp(path.join(tmpdir(), 'vectoradmin-cli-help-'));
   });

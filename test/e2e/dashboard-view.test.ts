@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTelemetry, runConsumer } from '../../src/consumer/index.js';
 import { OPERATION_COLORS, type DashboardView } from '../../src/consumer/dashboard-view.js';
 import { silentLogger } from '../../src/logging/index.js';
@@ -71,11 +71,10 @@ test('dashboard view - fixed colours, ranges, filters, activity order and a snap
     assert.equal(res.status, 200, await res.clone().text());
     return (await res.json()) as DashboardView;
   };
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-  });
+  let browser: Browser | undefined;
   try {
+    // Inside the try: a browser that fails to start must not leave the consumer running.
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     await waitFor(() => handle.dashboard().consumer.contiguous_seq === old.length + early.length, {
       timeoutMs: 20_000,
       reason: 'the first events applied',
@@ -218,7 +217,7 @@ test('dashboard view - fixed colours, ranges, filters, activity order and a snap
     assert.equal(bad.status, 400);
     assert.match(await bad.text(), /range must be one of 5m, 1h, all/);
   } finally {
-    await browser.close();
+    await browser?.close();
     await handle.stop();
   }
 });
