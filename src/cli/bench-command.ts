@@ -1,16 +1,7 @@
 import path from 'node:path';
-import {
-  Encoding,
-  PROFILES,
-  renderMarkdown,
-  runBench,
-  writeReport,
-  type BenchOptions,
-} from '../bench/index.js';
+import { Encoding, PROFILES, type BenchOptions } from '../bench/profiles.js';
 import type { Config } from '../config/index.js';
 import { validateTable } from '../domain/index.js';
-import { createEmbeddedVectorStore, openEmbeddedAppendFloor } from '../stores/index.js';
-import { embeddedStoreOptions } from '../main-server.js';
 import { UsageError, parse, positiveInt } from './args.js';
 import type { CliCommand } from './args.js';
 import { clientOptions } from './client-options.js';
@@ -75,15 +66,22 @@ export const benchCommand: CliCommand = async (argv, config, out) => {
   log(
     `profile ${options.profile}: ${options.vectors.toLocaleString('en-US')} vectors × ${options.dims} dims${external === undefined ? ', self-contained stack' : ` against ${external.address}`}`,
   );
+  // Loaded past --help and the flag checks: the bench, the stores and the server take a second.
+  const [{ renderMarkdown, runBench, writeReport }, stores, { embeddedStoreOptions }] =
+    await Promise.all([
+      import('../bench/index.js'),
+      import('../stores/index.js'),
+      import('../main-server.js'),
+    ]);
   const report = await runBench(config, options, {
     stores: {
       // The direct baseline's store is tuned like the service's, so the two compare.
       openStore: (options) =>
-        createEmbeddedVectorStore({
+        stores.createEmbeddedVectorStore({
           ...(config.store.kind === 'embedded' ? embeddedStoreOptions(config.store) : {}),
           ...options,
         }),
-      openAppendFloor: openEmbeddedAppendFloor,
+      openAppendFloor: stores.openEmbeddedAppendFloor,
     },
     ...(external === undefined ? {} : { external }),
     nats: {
