@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { closedPort } from '../helpers/closed-port.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { alive, descendants } from '../helpers/process-tree.js';
@@ -41,60 +42,71 @@ async function startNpm(natsUrl: string) {
   return { npm, pids, dataDir, output: () => output };
 }
 
-for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
-  test(
-    `cli signals - ${signal} to the npm start process stops every child`,
-    { timeout: 240_000 },
-    async () => {
-      // NATS answering at NATS_URL: the supervisor runs only the service and the consumer.
-      await using nats = await NatsServer.start();
-      const started = await startNpm(nats.url);
-      try {
-        assert.ok(started.pids.length >= 3, 'the supervisor, service and consumer run');
-        process.kill(started.npm.pid ?? -1, signal);
-        await waitFor(() => started.pids.every((pid) => !alive(pid)) || undefined, {
-          timeoutMs: 30_000,
-          reason: `every child of npm to be gone after ${signal}; output:\n${started.output()}`,
-        });
-      } finally {
-        for (const pid of [started.npm.pid ?? -1, ...started.pids])
-          if (alive(pid)) process.kill(pid, 'SIGKILL');
-        await rm(started.dataDir, { recursive: true, force: true });
-      }
-    },
-  );
-}
+// Each test starts its own stack on ports of its own, so two run at once; the build they all
+// start from is made current first (npm start's prestart would otherwise build in each).
+describe('cli signals', { concurrency: 2 }, () => {
+  before(async () => {
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/ensure-build.ts'], {
+      cwd: ROOT,
+      timeout: 300_000,
+    });
+  });
 
-const NATS_CASES = [
-  { name: 'NATS answering', spawnsNats: false },
-  { name: 'a nats-server it started', spawnsNats: true },
-] as const;
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    test(
+      `cli signals - ${signal} to the npm start process stops every child`,
+      { timeout: 240_000 },
+      async () => {
+        // NATS answering at NATS_URL: the supervisor runs only the service and the consumer.
+        await using nats = await NatsServer.start();
+        const started = await startNpm(nats.url);
+        try {
+          assert.ok(started.pids.length >= 3, 'the supervisor, service and consumer run');
+          process.kill(started.npm.pid ?? -1, signal);
+          await waitFor(() => started.pids.every((pid) => !alive(pid)) || undefined, {
+            timeoutMs: 30_000,
+            reason: `every child of npm to be gone after ${signal}; output:\n${started.output()}`,
+          });
+        } finally {
+          for (const pid of [started.npm.pid ?? -1, ...started.pids])
+            if (alive(pid)) process.kill(pid, 'SIGKILL');
+          await rm(started.dataDir, { recursive: true, force: true });
+        }
+      },
+    );
+  }
 
-for (const { name, spawnsNats } of NATS_CASES) {
-  test(
-    `cli signals - every child stops when the supervisor is killed (${name})`,
-    { timeout: 240_000 },
-    async () => {
-      await using nats = spawnsNats ? undefined : await NatsServer.start();
-      const natsUrl = nats?.url ?? `nats://127.0.0.1:${await closedPort()}`;
-      const started = await startNpm(natsUrl);
-      try {
-        const supervisor = descendants(started.npm.pid ?? -1).find(
-          (pid) => descendants(pid).length >= 2,
-        );
-        assert.ok(supervisor !== undefined, 'the supervisor, parent of service and consumer');
-        const children = descendants(supervisor);
-        assert.equal(children.length, spawnsNats ? 3 : 2, 'service, consumer (and nats-server)');
-        process.kill(supervisor, 'SIGKILL');
-        await waitFor(() => children.every((pid) => !alive(pid)) || undefined, {
-          timeoutMs: 30_000,
-          reason: `every child to stop without its supervisor; output:\n${started.output()}`,
-        });
-      } finally {
-        for (const pid of [started.npm.pid ?? -1, ...started.pids])
-          if (alive(pid)) process.kill(pid, 'SIGKILL');
-        await rm(started.dataDir, { recursive: true, force: true });
-      }
-    },
-  );
-}
+  const NATS_CASES = [
+    { name: 'NATS answering', spawnsNats: false },
+    { name: 'a nats-server it started', spawnsNats: true },
+  ] as const;
+
+  for (const { name, spawnsNats } of NATS_CASES) {
+    test(
+      `cli signals - every child stops when the supervisor is killed (${name})`,
+      { timeout: 240_000 },
+      async () => {
+        await using nats = spawnsNats ? undefined : await NatsServer.start();
+        const natsUrl = nats?.url ?? `nats://127.0.0.1:${await closedPort()}`;
+        const started = await startNpm(natsUrl);
+        try {
+          const supervisor = descendants(started.npm.pid ?? -1).find(
+            (pid) => descendants(pid).length >= 2,
+          );
+          assert.ok(supervisor !== undefined, 'the supervisor, parent of service and consumer');
+          const children = descendants(supervisor);
+          assert.equal(children.length, spawnsNats ? 3 : 2, 'service, consumer (and nats-server)');
+          process.kill(supervisor, 'SIGKILL');
+          await waitFor(() => children.every((pid) => !alive(pid)) || undefined, {
+            timeoutMs: 30_000,
+            reason: `every child to stop without its supervisor; output:\n${started.output()}`,
+          });
+        } finally {
+          for (const pid of [started.npm.pid ?? -1, ...started.pids])
+            if (alive(pid)) process.kill(pid, 'SIGKILL');
+          await rm(started.dataDir, { recursive: true, force: true });
+        }
+      },
+    );
+  }
+});
