@@ -19,12 +19,17 @@ const run = promisify(execFile);
 describe('cli help', { concurrency: 4 }, () => {
   let nats: NatsServer;
   let dataDir: string;
-  const cli = async (args: string[]) => {
+  const cli = async (args: string[], where?: { dataDir: string; natsUrl: string }) => {
+    const dir = where?.dataDir ?? dataDir;
     try {
       const { stdout, stderr } = await run(process.execPath, [BUILT_CLI, ...args], {
-        cwd: dataDir,
+        cwd: dir,
         timeout: 30_000,
-        env: { ...process.env, NATS_URL: nats.url, VECTORADMIN_DATA_DIR: dataDir },
+        env: {
+          ...process.env,
+          NATS_URL: where?.natsUrl ?? nats.url,
+          VECTORADMIN_DATA_DIR: dir,
+        },
       });
       return { code: 0, stdout, stderr };
     } catch (err) {
@@ -108,21 +113,28 @@ describe('cli help', { concurrency: 4 }, () => {
   }
 
   test('cli help - help for start, serve and consume created nothing on NATS or disk', async () => {
-    for (const args of [
-      ['start', '--help'],
-      ['serve', '--help'],
-      ['consume', '--help'],
-    ])
-      assert.equal((await cli(args)).code, 0);
-    const nc = await connect({ servers: nats.url });
+    // A NATS server and data dir of its own: the other tests run their commands meanwhile.
+    await using own = await NatsServer.start();
+    const ownDir = await mkdtemp(path.join(tmpdir(), 'vectoradmin-cli-help-own-'));
     try {
-      const jsm = await nc.jetstreamManager();
-      const streams = await jsm.streams.names().next();
-      assert.deepEqual(streams, [], 'no stream (and so no KV bucket or durable consumer)');
+      for (const args of [
+        ['start', '--help'],
+        ['serve', '--help'],
+        ['consume', '--help'],
+      ])
+        assert.equal((await cli(args, { dataDir: ownDir, natsUrl: own.url })).code, 0);
+      const nc = await connect({ servers: own.url });
+      try {
+        const jsm = await nc.jetstreamManager();
+        const streams = await jsm.streams.names().next();
+        assert.deepEqual(streams, [], 'no stream (and so no KV bucket or durable consumer)');
+      } finally {
+        await nc.close();
+      }
+      assert.deepEqual(await readdir(ownDir), [], 'nothing written to the data dir');
     } finally {
-      await nc.close();
+      await rm(ownDir, { recursive: true, force: true });
     }
-    assert.deepEqual(await readdir(dataDir), [], 'nothing written to the data dir');
   });
 
   test('cli help - an unknown command or flag names the nearest valid one, exit 2', async () => {

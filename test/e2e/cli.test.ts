@@ -19,6 +19,10 @@ import { BUILT_CLI, builtCli } from '../helpers/built-output.js';
 const run = promisify(execFile);
 // The built CLI, what `npm start` and the bin run: it starts in a fraction of tsx's time.
 const CLI = BUILT_CLI;
+// Every test here runs it, the ones outside the describe too.
+before(async () => {
+  await builtCli();
+});
 
 describe('cli', () => {
   const tenant = uniqueName('cli');
@@ -40,7 +44,6 @@ describe('cli', () => {
     }
   };
   before(async () => {
-    await builtCli();
     stack = await startTestStack({ tenants: [tenant] });
     dir = await mkdtemp(path.join(tmpdir(), 'vectoradmin-cli-'));
   });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from './wait-for.js';
 
@@ -8,6 +8,8 @@ const SRC = path.join(ROOT, 'src');
 /** The built CLI, what `npm run build` makes and the `vector-admin` bin runs. */
 export const BUILT_CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const LOCK = path.join(ROOT, 'dist.build-lock');
+/** scripts/ensure-build.ts's record of the inputs dist/ was built from. */
+const STAMP = path.join(ROOT, 'dist', '.build-stamp');
 
 /**
  * Makes sure dist/ is built from the current src/ and returns the built CLI. The test scripts
@@ -31,6 +33,9 @@ export async function builtCli(): Promise<string> {
   }
   try {
     if (!fresh()) {
+      // No longer true once this compile runs: sources reverted after it would match the stamp
+      // again and `npm start` would skip the build, running what this compile made.
+      rmSync(STAMP, { force: true });
       // The compile script also copies the descriptor sets reflection serves.
       execFileSync('npm', ['run', '--silent', 'compile'], {
         cwd: ROOT,
