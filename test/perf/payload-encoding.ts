@@ -26,7 +26,7 @@ import { SERVICE_PROCESS_ENV } from '../../src/config/child-env.js';
 import { UpsertRequest, type Point } from '../../src/gen/vectoradmin/v1/vectoradmin.js';
 import { ServiceProcess, freePort, serviceDataDir } from '../helpers/fault-service-process.js';
 import { loadAverage } from '../helpers/load-average.js';
-import { processCpuSeconds } from '../helpers/process-cpu.js';
+import { withCpu } from '../helpers/process-cpu.js';
 
 const [pointCount = 100_000, codecPoints = 20_000] = process.argv.slice(2).map(Number);
 const DIM = 1536;
@@ -120,17 +120,16 @@ async function endToEnd(
           : batch;
       }
     }
-    const client = process.cpuUsage();
-    const server = await processCpuSeconds(service.pid!);
-    const started = performance.now();
-    const result = await streamUpserts(connection, batches(), { window: WINDOW });
-    const seconds = (performance.now() - started) / 1000;
-    if (result.rejected.length > 0) throw new Error(`batch refused: ${result.rejected[0]!.seq}`);
-    const perPoint = (ms: number) => ((ms * 1000) / count).toFixed(0);
+    const run = await withCpu(service.pid!, () =>
+      streamUpserts(connection, batches(), { window: WINDOW }),
+    );
+    const { rejected } = run.result;
+    if (rejected.length > 0) throw new Error(`batch refused: ${rejected[0]!.seq}`);
+    const perPoint = (cpuSeconds: number) => ((cpuSeconds * 1e6) / count).toFixed(0);
     return [
-      (count / seconds).toFixed(0),
-      perPoint(cpuMs(client)),
-      perPoint(((await processCpuSeconds(service.pid!)) - server) * 1000),
+      (count / run.seconds).toFixed(0),
+      perPoint(run.ownCpuSeconds),
+      perPoint(run.otherCpuSeconds),
     ];
   } finally {
     connection.close();

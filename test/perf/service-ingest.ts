@@ -21,7 +21,7 @@ import { spawnConsumer, type ConsumerProcess } from '../helpers/consumer-stack.j
 import { ServiceProcess, freePort, serviceDataDir } from '../helpers/fault-service-process.js';
 import { loadAverage } from '../helpers/load-average.js';
 import { NatsServer } from '../helpers/nats-server.js';
-import { processCpuSeconds } from '../helpers/process-cpu.js';
+import { withCpu } from '../helpers/process-cpu.js';
 
 const [pointCount = 300_000, runs = 4] = process.argv.slice(2).map(Number);
 const DIM = 1536;
@@ -42,18 +42,15 @@ async function ingest(service: ServiceProcess, run: number): Promise<string[]> {
         first = false;
       }
     }
-    const client = process.cpuUsage();
-    const server = await processCpuSeconds(service.pid!);
-    const started = performance.now();
-    const result = await streamUpserts(connection, batches(), { window: WINDOW });
-    const seconds = (performance.now() - started) / 1000;
-    if (result.rejected.length > 0) throw new Error(`batch refused: ${result.rejected[0]!.seq}`);
-    const used = process.cpuUsage(client);
-    const serverSeconds = (await processCpuSeconds(service.pid!)) - server;
+    const run = await withCpu(service.pid!, () =>
+      streamUpserts(connection, batches(), { window: WINDOW }),
+    );
+    const { rejected } = run.result;
+    if (rejected.length > 0) throw new Error(`batch refused: ${rejected[0]!.seq}`);
     return [
-      (pointCount / seconds).toFixed(0),
-      ((used.user + used.system) / 1e6 / seconds).toFixed(2),
-      (serverSeconds / seconds).toFixed(2),
+      (pointCount / run.seconds).toFixed(0),
+      (run.ownCpuSeconds / run.seconds).toFixed(2),
+      (run.otherCpuSeconds / run.seconds).toFixed(2),
     ];
   } finally {
     connection.close();
